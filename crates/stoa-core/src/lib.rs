@@ -1,0 +1,25 @@
+//! Stoa's domain core: identities, tenants, RBAC, API keys and the services that combine them.
+//!
+//! Invariant: this crate never imports axum or sqlx. Storage is reached only through the
+//! [`ports::Store`] trait, whose tenant-scoped methods all take a [`TenantId`]; the HTTP layer
+//! calls one [`Core`] method per request and maps the result.
+
+pub mod apikey;
+mod authn;
+pub mod bootstrap;
+pub mod clock;
+pub mod error;
+pub mod ids;
+pub mod identity;
+pub mod ports;
+pub mod rbac;
+pub mod secrets;
+pub mod service;
+pub mod tenant;
+
+pub use error::{Error, Result};
+pub use ids::{ApiKeyId, Subject, TenantId};
+pub use identity::{Credential, Principal};
+pub use rbac::{Action, Role};
+pub use service::{Core, CoreConfig};
+pub use tenant::{Tenant, TenantStatus, Tier};

@@ -1,0 +1,50 @@
+//! The storage port. `stoa-store` implements it on SQLite and PostgreSQL.
+//!
+//! Isolation (F-17): every method that reads or writes tenant-owned data takes the tenant as a
+//! required argument, and implementations filter by it in the query itself (PostgreSQL adds
+//! row-level security underneath). The only lookup not scoped by tenant is
+//! [`Store::api_key_tenant_by_hash`], which is how an API key names its tenant in the first place.
+
+use async_trait::async_trait;
+
+use crate::apikey::ApiKey;
+use crate::error::StoreError;
+use crate::ids::{ApiKeyId, TenantId};
+use crate::tenant::Tenant;
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `"sqlite"` or `"postgres"`.
+    fn backend(&self) -> &'static str;
+    /// A cheap round trip, for `/readyz`.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // Tenants: the tenant id is the scope.
+    async fn insert_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
+    async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>>;
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>>;
+    /// Tenants whose realm (`settings.auth.issuer`) is `issuer`.
+    async fn tenants_with_issuer(&self, issuer: &str) -> StoreResult<Vec<Tenant>>;
+    /// Replaces name, description, status and settings; false if the tenant does not exist.
+    async fn update_tenant(&self, tenant: &Tenant) -> StoreResult<bool>;
+    /// Deletes the tenant and, by cascade, everything it owns.
+    async fn delete_tenant(&self, id: &TenantId) -> StoreResult<bool>;
+
+    // API keys, scoped by tenant.
+    async fn insert_api_key(&self, tenant: &TenantId, key: &ApiKey) -> StoreResult<()>;
+    async fn list_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>>;
+    async fn get_api_key(&self, tenant: &TenantId, id: &ApiKeyId) -> StoreResult<Option<ApiKey>>;
+    /// Marks the key revoked; false if it does not exist in this tenant or was already revoked.
+    async fn revoke_api_key(&self, tenant: &TenantId, id: &ApiKeyId, at_ms: i64) -> StoreResult<bool>;
+    /// Authentication only: which tenant and key a presented key's hash belongs to.
+    async fn api_key_tenant_by_hash(&self, hash: &[u8; 32]) -> StoreResult<Option<(TenantId, ApiKeyId)>>;
+
+    // Platform bootstrap.
+    /// Stores a (sealed) platform secret unless one of that name exists; true if created.
+    async fn put_secret_if_absent(&self, name: &str, value: &[u8]) -> StoreResult<bool>;
+    async fn get_secret(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
+    async fn ensure_role(&self, name: &str, description: &str) -> StoreResult<bool>;
+    async fn ensure_platform_identity(&self, subject: &str, role: &str) -> StoreResult<bool>;
+}

@@ -1,0 +1,413 @@
+//! `Core`: the operations the HTTP layer exposes, each one authorized in one place.
+//!
+//! A handler parses its input, calls one method here with the caller's [`Principal`], and maps
+//! the result. Tenants and API keys are cached in memory so that authenticating and authorizing
+//! a request does not touch the database on the hot path.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quick_cache::sync::Cache;
+use serde_json::{Map, Value};
+
+use crate::apikey::{ApiKey, KeyHasher, PlainKey};
+use crate::clock::now_ms;
+use crate::error::{Error, Result};
+use crate::ids::{ApiKeyId, Subject, TenantId};
+use crate::identity::{Credential, Principal};
+use crate::ports::Store;
+use crate::rbac::{self, Action, Kind, Role};
+use crate::secrets::MasterKey;
+use crate::tenant::{self, Tenant, TenantStatus};
+
+/// Settings of the core that come from configuration.
+#[derive(Clone, Debug)]
+pub struct CoreConfig {
+    /// The gateway's public URL: issuer and audience of the built-in token issuer.
+    pub public_url: String,
+    /// An external platform realm (`STOA_PLATFORM_ISSUER`), trusted for `cpi-admin`.
+    pub platform_issuer: Option<PlatformIssuer>,
+    /// How long a cached tenant or API key is trusted before it is read again.
+    pub cache_ttl: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct PlatformIssuer {
+    pub issuer: String,
+    pub jwks_uri: Option<String>,
+    pub audiences: Vec<String>,
+}
+
+impl CoreConfig {
+    pub fn new(public_url: impl Into<String>) -> Self {
+        Self { public_url: public_url.into(), platform_issuer: None, cache_ttl: Duration::from_secs(30) }
+    }
+}
+
+type Cached<T> = (Option<Arc<T>>, Instant);
+
+pub struct Core {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: CoreConfig,
+    pub(crate) hasher: KeyHasher,
+    tenants: Cache<TenantId, Cached<Tenant>>,
+    api_keys: Cache<[u8; 32], Cached<ApiKey>>,
+    pub(crate) jwt: crate::authn::JwtAuth,
+}
+
+/// Fields a caller supplies to create a tenant.
+#[derive(Debug)]
+pub struct NewTenant {
+    pub id: TenantId,
+    pub name: String,
+    pub description: Option<String>,
+    pub settings: Option<Map<String, Value>>,
+}
+
+/// A partial update of a tenant. `settings` is merged (JSON merge patch).
+#[derive(Debug, Default)]
+pub struct TenantPatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<TenantStatus>,
+    pub settings: Option<Map<String, Value>>,
+}
+
+#[derive(Debug)]
+pub struct NewApiKey {
+    pub name: String,
+    pub role: Role,
+    pub expires_at: Option<i64>,
+    pub purposes: Vec<String>,
+    pub daily_token_budget: Option<u64>,
+}
+
+impl Core {
+    pub fn new(
+        store: Arc<dyn Store>,
+        master: MasterKey,
+        issuer: stoa_auth::BuiltinIssuer,
+        verifier: stoa_auth::Verifier,
+        config: CoreConfig,
+    ) -> Self {
+        let hasher = KeyHasher::new(&master.derive("api-key-hash"));
+        let jwt = crate::authn::JwtAuth::new(issuer, verifier, &config);
+        Self {
+            store,
+            hasher,
+            tenants: Cache::new(100_000),
+            api_keys: Cache::new(200_000),
+            jwt,
+            config,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    // ---- authorization ---------------------------------------------------------------------
+
+    /// The tenant, from cache when fresh.
+    pub async fn tenant(&self, id: &TenantId) -> Result<Option<Arc<Tenant>>> {
+        if let Some((t, at)) = self.tenants.get(id) {
+            if at.elapsed() < self.config.cache_ttl {
+                return Ok(t);
+            }
+        }
+        let t = self.store.get_tenant(id).await?.map(Arc::new);
+        self.tenants.insert(id.clone(), (t.clone(), Instant::now()));
+        Ok(t)
+    }
+
+    fn forget_tenant(&self, id: &TenantId) {
+        self.tenants.remove(id);
+    }
+
+    /// Decides whether `p` may perform `action` on `target` (a tenant, or the platform when
+    /// `None`), and returns the tenant acted on. `what` names the resource for a 404.
+    ///
+    /// Order matters: another tenant's resource answers 404 before the role is even looked at,
+    /// so a tenant role learns nothing about ids outside its tenant.
+    pub async fn authorize(
+        &self,
+        p: &Principal,
+        action: Action,
+        target: Option<&TenantId>,
+        what: &'static str,
+    ) -> Result<Option<Arc<Tenant>>> {
+        if !rbac::scopes_allow(&p.scopes, action) {
+            return Err(Error::Forbidden {
+                code: "insufficient_scope",
+                message: "the token's scope does not allow this action".into(),
+            });
+        }
+        match &p.tenant {
+            None => {
+                if !p.is_platform() || !rbac::allowed(p.role, action) {
+                    return Err(Error::forbidden("this role may not perform this action"));
+                }
+                let Some(id) = target else { return Ok(None) };
+                let tenant = self.tenant(id).await?.ok_or(Error::NotFound { what })?;
+                if action.kind() == Kind::Invoke {
+                    status_gate(&tenant, Kind::Invoke)?;
+                }
+                Ok(Some(tenant))
+            }
+            Some(own) => {
+                let tenant = self
+                    .tenant(own)
+                    .await?
+                    .ok_or_else(|| Error::unauthenticated("the caller's tenant no longer exists"))?;
+                if tenant.status == TenantStatus::Archived {
+                    return Err(archived());
+                }
+                if target.is_some_and(|t| t != own) {
+                    return Err(Error::NotFound { what });
+                }
+                if !rbac::allowed(p.role, action) {
+                    return Err(Error::forbidden("this role may not perform this action"));
+                }
+                status_gate(&tenant, action.kind())?;
+                Ok(Some(tenant))
+            }
+        }
+    }
+
+    /// The tenant a tenant-scoped request acts on: the caller's own, or for a platform caller
+    /// the one it names (`X-Stoa-Tenant` or a `tenant_id` field).
+    pub fn scope_of(&self, p: &Principal, named: Option<TenantId>) -> Result<TenantId> {
+        match (&p.tenant, named) {
+            (Some(own), None) => Ok(own.clone()),
+            (Some(own), Some(n)) if &n == own => Ok(n),
+            (Some(_), Some(_)) => Err(Error::NotFound { what: "tenant" }),
+            (None, Some(n)) => Ok(n),
+            (None, None) => Err(Error::invalid(
+                "tenant_required",
+                "name the tenant with the X-Stoa-Tenant header or tenant_id",
+            )),
+        }
+    }
+
+    // ---- tenants ---------------------------------------------------------------------------
+
+    pub async fn create_tenant(&self, p: &Principal, new: NewTenant) -> Result<Tenant> {
+        self.authorize(p, Action::TenantCreate, None, "tenant").await?;
+        let name = check_name(&new.name, "name")?;
+        let settings = new.settings.unwrap_or_default();
+        tenant::validate_settings(&settings)?;
+        let now = now_ms();
+        let t = Tenant {
+            id: new.id,
+            name,
+            description: new.description.unwrap_or_default(),
+            status: TenantStatus::Active,
+            settings,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_tenant(&t).await.map_err(|e| match e {
+            crate::error::StoreError::Conflict => Error::Conflict {
+                code: "tenant_exists",
+                message: "a tenant with this id already exists".into(),
+            },
+            other => other.into(),
+        })?;
+        self.forget_tenant(&t.id);
+        self.jwt.forget_issuers();
+        tracing::info!(tenant = %t.id, "tenant created");
+        Ok(t)
+    }
+
+    pub async fn list_tenants(&self, p: &Principal) -> Result<Vec<Tenant>> {
+        match self.authorize(p, Action::TenantList, None, "tenant").await? {
+            Some(own) if p.tenant.is_some() => Ok(vec![(*own).clone()]),
+            _ => Ok(self.store.list_tenants().await?),
+        }
+    }
+
+    pub async fn get_tenant(&self, p: &Principal, id: &TenantId) -> Result<Tenant> {
+        let t = self.authorize(p, Action::TenantRead, Some(id), "tenant").await?;
+        let t = t.ok_or(Error::NotFound { what: "tenant" })?;
+        Ok((*t).clone())
+    }
+
+    pub async fn patch_tenant(&self, p: &Principal, id: &TenantId, patch: TenantPatch) -> Result<Tenant> {
+        let platform_fields = patch.name.is_some() || patch.description.is_some() || patch.status.is_some();
+        let action = if platform_fields { Action::TenantUpdate } else { Action::TenantUpdateSettings };
+        self.authorize(p, action, Some(id), "tenant").await?;
+        // Read through to the store: a patch must merge into the latest settings, not a cached copy.
+        let mut t = self.store.get_tenant(id).await?.ok_or(Error::NotFound { what: "tenant" })?;
+        if let Some(name) = patch.name {
+            t.name = check_name(&name, "name")?;
+        }
+        if let Some(d) = patch.description {
+            t.description = d;
+        }
+        if let Some(s) = patch.status {
+            t.status = s;
+        }
+        if let Some(s) = patch.settings {
+            tenant::merge_settings(&mut t.settings, &s);
+            tenant::validate_settings(&t.settings)?;
+        }
+        t.updated_at = now_ms();
+        if !self.store.update_tenant(&t).await? {
+            return Err(Error::NotFound { what: "tenant" });
+        }
+        self.forget_tenant(id);
+        self.jwt.forget_issuers();
+        tracing::info!(tenant = %id, status = t.status.as_str(), "tenant updated");
+        Ok(t)
+    }
+
+    pub async fn delete_tenant(&self, p: &Principal, id: &TenantId) -> Result<()> {
+        self.authorize(p, Action::TenantDelete, Some(id), "tenant").await?;
+        if !self.store.delete_tenant(id).await? {
+            return Err(Error::NotFound { what: "tenant" });
+        }
+        self.forget_tenant(id);
+        self.jwt.forget_issuers();
+        // The tenant's keys are gone from the store; drop every cached key rather than track
+        // which hashes belonged to it (deletion is rare).
+        self.api_keys.clear();
+        tracing::info!(tenant = %id, "tenant deleted");
+        Ok(())
+    }
+
+    // ---- API keys --------------------------------------------------------------------------
+
+    pub async fn create_api_key(
+        &self,
+        p: &Principal,
+        tenant: TenantId,
+        new: NewApiKey,
+    ) -> Result<(ApiKey, PlainKey)> {
+        self.authorize(p, Action::ApiKeyCreate, Some(&tenant), "tenant").await?;
+        if new.role.is_platform() {
+            return Err(Error::invalid("invalid_role", "API keys carry a tenant role, not cpi-admin"));
+        }
+        if !p.is_platform() && new.role > p.role {
+            return Err(Error::forbidden("a key cannot carry a role above its creator's"));
+        }
+        let name = check_name(&new.name, "name")?;
+        let now = now_ms();
+        if new.expires_at.is_some_and(|e| e <= now) {
+            return Err(Error::invalid("invalid_expiry", "expires_at must be in the future"));
+        }
+        for purpose in &new.purposes {
+            let ok = !purpose.is_empty()
+                && purpose.len() <= 64
+                && purpose.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+            if !ok {
+                return Err(Error::invalid("invalid_purpose", "purposes are lowercase slugs of at most 64 characters"));
+            }
+        }
+        let (plain, hash, hint) = self.hasher.generate()?;
+        let key = ApiKey {
+            id: ApiKeyId::generate(),
+            tenant: tenant.clone(),
+            name,
+            role: new.role,
+            hash,
+            hint,
+            purposes: new.purposes,
+            daily_token_budget: new.daily_token_budget,
+            expires_at: new.expires_at,
+            revoked_at: None,
+            created_at: now,
+            created_by: p.subject.0.clone(),
+        };
+        self.store.insert_api_key(&tenant, &key).await?;
+        tracing::info!(tenant = %tenant, key_id = %key.id, role = %key.role, "api key created");
+        Ok((key, plain))
+    }
+
+    pub async fn list_api_keys(&self, p: &Principal, tenant: &TenantId) -> Result<Vec<ApiKey>> {
+        self.authorize(p, Action::ApiKeyList, Some(tenant), "tenant").await?;
+        Ok(self.store.list_api_keys(tenant).await?)
+    }
+
+    pub async fn revoke_api_key(&self, p: &Principal, tenant: &TenantId, id: &ApiKeyId) -> Result<()> {
+        self.authorize(p, Action::ApiKeyRevoke, Some(tenant), "api key").await?;
+        let key = self.store.get_api_key(tenant, id).await?.ok_or(Error::NotFound { what: "api key" })?;
+        if !self.store.revoke_api_key(tenant, id, now_ms()).await? {
+            return Err(Error::NotFound { what: "api key" });
+        }
+        self.api_keys.remove(&key.hash);
+        tracing::info!(tenant = %tenant, key_id = %id, "api key revoked");
+        Ok(())
+    }
+
+    /// Authenticates a presented `stoa_sk_…` key. Served from memory when cached.
+    pub async fn authenticate_api_key(&self, presented: &str) -> Result<Principal> {
+        let invalid = || Error::Unauthenticated {
+            code: "invalid_api_key",
+            message: "the API key is invalid, expired or revoked".into(),
+        };
+        let hash = self.hasher.hash_presented(presented).ok_or_else(invalid)?;
+        let key = match self.api_keys.get(&hash) {
+            Some((k, at)) if at.elapsed() < self.config.cache_ttl => k,
+            _ => {
+                let k = match self.store.api_key_tenant_by_hash(&hash).await? {
+                    Some((tenant, id)) => self.store.get_api_key(&tenant, &id).await?.map(Arc::new),
+                    None => None,
+                };
+                self.api_keys.insert(hash, (k.clone(), Instant::now()));
+                k
+            }
+        };
+        let key = key.ok_or_else(invalid)?;
+        if !KeyHasher::matches(&key.hash, &hash) || !key.is_usable_at(now_ms()) {
+            return Err(invalid());
+        }
+        Ok(Principal {
+            subject: Subject(format!("apikey:{}", key.id)),
+            role: key.role,
+            tenant: Some(key.tenant.clone()),
+            credential: Credential::ApiKey { id: key.id.clone() },
+            scopes: Vec::new(),
+        })
+    }
+
+    /// Authenticates a bearer credential: an API key or a JWT.
+    pub async fn authenticate(&self, bearer: &str) -> Result<Principal> {
+        if crate::apikey::looks_like_api_key(bearer) {
+            self.authenticate_api_key(bearer).await
+        } else {
+            self.jwt.authenticate(self, bearer).await
+        }
+    }
+}
+
+fn archived() -> Error {
+    Error::Forbidden { code: "tenant_archived", message: "the tenant is archived".into() }
+}
+
+/// F-11: suspended tenants are read-only; archived ones have no access; data-plane calls need
+/// an active tenant.
+fn status_gate(t: &Tenant, kind: Kind) -> Result<()> {
+    match (t.status, kind) {
+        (TenantStatus::Active, _) | (TenantStatus::Suspended, Kind::Read) => Ok(()),
+        (TenantStatus::Suspended, _) => Err(Error::Forbidden {
+            code: "tenant_suspended",
+            message: "the tenant is suspended: read-only".into(),
+        }),
+        (TenantStatus::Archived, _) => Err(archived()),
+    }
+}
+
+fn check_name(name: &str, field: &'static str) -> Result<String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > 200 || trimmed.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "invalid_field",
+            format!("{field} must be 1 to 200 printable characters"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}

@@ -1,0 +1,370 @@
+//! Storage: `stoa-core`'s [`Store`] port on SQLite (embedded default) and PostgreSQL.
+//!
+//! One implementation serves both backends through sqlx's `Any` driver with runtime-checked
+//! queries (`$n` placeholders work on both); the schemas differ only where the databases do
+//! (BLOB/BYTEA, row-level security). Every tenant-owned query filters by the tenant argument;
+//! on PostgreSQL it also runs in a transaction with `stoa.tenant_id` set, which the RLS policies
+//! check. Both backends run the same test suite (`tests/store.rs`).
+
+mod migrations;
+mod rows;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor, Row};
+use stoa_core::apikey::ApiKey;
+use stoa_core::clock::now_ms;
+use stoa_core::error::StoreError;
+use stoa_core::ports::{Store, StoreResult};
+use stoa_core::{ApiKeyId, Tenant, TenantId};
+
+pub use migrations::MIGRATIONS;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The SQL store. Cheap to clone (a pool handle).
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn other(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        sqlx::Error::Database(ref d) if d.is_unique_violation() => StoreError::Conflict,
+        e => StoreError::Other(e.to_string()),
+    }
+}
+
+impl SqlStore {
+    /// Opens (creating if needed) the SQLite database file at `path`, in WAL mode.
+    pub async fn open_sqlite(path: &Path) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, backend: Backend::Sqlite })
+    }
+
+    /// Connects to PostgreSQL (`postgres://…`).
+    pub async fn open_postgres(url: &str) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        Ok(Self { pool, backend: Backend::Postgres })
+    }
+
+    pub fn backend_kind(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies pending migrations. Safe to call on every start and from several replicas.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        migrations::migrator(self.backend).run(&self.pool).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Runs `f` in a transaction scoped to `tenant` (PostgreSQL: sets `stoa.tenant_id` for RLS).
+    async fn scoped<T, F>(&self, tenant: &TenantId, f: F) -> StoreResult<T>
+    where
+        F: for<'c> FnOnce(
+            &'c mut sqlx::AnyConnection,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<T, sqlx::Error>> + Send + 'c>,
+        >,
+        T: Send,
+    {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT set_config('stoa.tenant_id', $1, true)")
+                .bind(tenant.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(other)?;
+        }
+        let out = f(&mut tx).await.map_err(other)?;
+        tx.commit().await.map_err(other)?;
+        Ok(out)
+    }
+}
+
+const TENANT_COLS: &str =
+    "id, name, description, status, settings, created_at, updated_at";
+const KEY_COLS: &str = "id, tenant_id, name, role, key_hash, hint, purposes, daily_token_budget, \
+                        expires_at, revoked_at, created_at, created_by";
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(other)?;
+        Ok(())
+    }
+
+    async fn insert_tenant(&self, t: &Tenant) -> StoreResult<()> {
+        let settings = serde_json::Value::Object(t.settings.clone()).to_string();
+        sqlx::query(
+            "INSERT INTO tenants (id, name, description, status, settings, auth_issuer, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(t.id.as_str())
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(t.status.as_str())
+        .bind(settings)
+        .bind(t.realm().map(|r| r.issuer))
+        .bind(t.created_at)
+        .bind(t.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(())
+    }
+
+    async fn get_tenant(&self, id: &TenantId) -> StoreResult<Option<Tenant>> {
+        let row = sqlx::query(&format!("SELECT {TENANT_COLS} FROM tenants WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        row.map(|r| rows::tenant(&r)).transpose()
+    }
+
+    async fn list_tenants(&self) -> StoreResult<Vec<Tenant>> {
+        let rows = sqlx::query(&format!("SELECT {TENANT_COLS} FROM tenants ORDER BY id"))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(other)?;
+        rows.iter().map(rows::tenant).collect()
+    }
+
+    async fn tenants_with_issuer(&self, issuer: &str) -> StoreResult<Vec<Tenant>> {
+        let rows =
+            sqlx::query(&format!("SELECT {TENANT_COLS} FROM tenants WHERE auth_issuer = $1 ORDER BY id"))
+                .bind(issuer)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(other)?;
+        rows.iter().map(rows::tenant).collect()
+    }
+
+    async fn update_tenant(&self, t: &Tenant) -> StoreResult<bool> {
+        let settings = serde_json::Value::Object(t.settings.clone()).to_string();
+        let done = sqlx::query(
+            "UPDATE tenants SET name = $1, description = $2, status = $3, settings = $4, \
+             auth_issuer = $5, updated_at = $6 WHERE id = $7",
+        )
+        .bind(&t.name)
+        .bind(&t.description)
+        .bind(t.status.as_str())
+        .bind(settings)
+        .bind(t.realm().map(|r| r.issuer))
+        .bind(t.updated_at)
+        .bind(t.id.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_tenant(&self, id: &TenantId) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM tenants WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(other)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_api_key(&self, tenant: &TenantId, k: &ApiKey) -> StoreResult<()> {
+        if &k.tenant != tenant {
+            return Err(StoreError::Other("api key written outside its tenant scope".into()));
+        }
+        let k = k.clone();
+        let t = tenant.as_str().to_owned();
+        self.scoped(tenant, move |c| {
+            Box::pin(async move {
+                let purposes = serde_json::to_string(&k.purposes).unwrap_or_else(|_| "[]".into());
+                sqlx::query(&format!(
+                    "INSERT INTO api_keys ({KEY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                ))
+                .bind(k.id.as_str())
+                .bind(&t)
+                .bind(&k.name)
+                .bind(k.role.as_str())
+                .bind(k.hash.to_vec())
+                .bind(&k.hint)
+                .bind(purposes)
+                .bind(k.daily_token_budget.map(|b| i64::try_from(b).unwrap_or(i64::MAX)))
+                .bind(k.expires_at)
+                .bind(k.revoked_at)
+                .bind(k.created_at)
+                .bind(&k.created_by)
+                .execute(&mut *c)
+                .await?;
+                sqlx::query("INSERT INTO api_key_index (key_hash, tenant_id, key_id) VALUES ($1, $2, $3)")
+                    .bind(k.hash.to_vec())
+                    .bind(&t)
+                    .bind(k.id.as_str())
+                    .execute(&mut *c)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>> {
+        let t = tenant.as_str().to_owned();
+        let rows = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    sqlx::query(&format!(
+                        "SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, id"
+                    ))
+                    .bind(t)
+                    .fetch_all(&mut *c)
+                    .await
+                })
+            })
+            .await?;
+        rows.iter().map(rows::api_key).collect()
+    }
+
+    async fn get_api_key(&self, tenant: &TenantId, id: &ApiKeyId) -> StoreResult<Option<ApiKey>> {
+        let (t, id) = (tenant.as_str().to_owned(), id.as_str().to_owned());
+        let row = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    sqlx::query(&format!("SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = $1 AND id = $2"))
+                        .bind(t)
+                        .bind(id)
+                        .fetch_optional(&mut *c)
+                        .await
+                })
+            })
+            .await?;
+        row.map(|r| rows::api_key(&r)).transpose()
+    }
+
+    async fn revoke_api_key(&self, tenant: &TenantId, id: &ApiKeyId, at_ms: i64) -> StoreResult<bool> {
+        let (t, id) = (tenant.as_str().to_owned(), id.as_str().to_owned());
+        let n = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    let done = sqlx::query(
+                        "UPDATE api_keys SET revoked_at = $1 \
+                         WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL",
+                    )
+                    .bind(at_ms)
+                    .bind(t)
+                    .bind(id)
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(done.rows_affected())
+                })
+            })
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn api_key_tenant_by_hash(&self, hash: &[u8; 32]) -> StoreResult<Option<(TenantId, ApiKeyId)>> {
+        let row = sqlx::query("SELECT tenant_id, key_id FROM api_key_index WHERE key_hash = $1")
+            .bind(hash.to_vec())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        let Some(row) = row else { return Ok(None) };
+        let tenant: String = row.try_get(0).map_err(other)?;
+        let key: String = row.try_get(1).map_err(other)?;
+        let tenant = TenantId::parse(&tenant).map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(Some((tenant, ApiKeyId::from_trusted(key))))
+    }
+
+    async fn put_secret_if_absent(&self, name: &str, value: &[u8]) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO platform_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value.to_vec())
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn get_secret(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+        let row = sqlx::query("SELECT value FROM platform_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        row.map(|r| r.try_get::<Vec<u8>, _>(0).map_err(other)).transpose()
+    }
+
+    async fn ensure_role(&self, name: &str, description: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO roles (name, description) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(description)
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn ensure_platform_identity(&self, subject: &str, role: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO platform_identities (subject, role, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (subject) DO NOTHING",
+        )
+        .bind(subject)
+        .bind(role)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(done.rows_affected() == 1)
+    }
+}

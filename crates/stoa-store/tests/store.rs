@@ -1,0 +1,164 @@
+//! The storage suite, run against SQLite always and PostgreSQL when `STOA_TEST_DATABASE_URL`
+//! is set (each run in its own throwaway database).
+
+use serde_json::json;
+use stoa_core::apikey::ApiKey;
+use stoa_core::error::StoreError;
+use stoa_core::ports::Store;
+use stoa_core::{ApiKeyId, Role, Tenant, TenantId, TenantStatus};
+use stoa_store::SqlStore;
+
+fn tenant(id: &str, settings: serde_json::Value) -> Tenant {
+    Tenant {
+        id: TenantId::parse(id).unwrap(),
+        name: format!("Tenant {id}"),
+        description: String::new(),
+        status: TenantStatus::Active,
+        settings: settings.as_object().cloned().unwrap(),
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+fn key(tenant: &str, seed: u8) -> ApiKey {
+    ApiKey {
+        id: ApiKeyId::generate(),
+        tenant: TenantId::parse(tenant).unwrap(),
+        name: format!("key {seed}"),
+        role: Role::Devops,
+        hash: [seed; 32],
+        hint: "abcd".into(),
+        purposes: vec!["chat".into()],
+        daily_token_budget: Some(1000),
+        expires_at: None,
+        revoked_at: None,
+        created_at: i64::from(seed),
+        created_by: "alice".into(),
+    }
+}
+
+async fn suite(store: &SqlStore) {
+    // Migrations are idempotent.
+    store.migrate().await.unwrap();
+    store.ping().await.unwrap();
+
+    let acme = tenant("acme", json!({"tier": "business"}));
+    let globex = tenant("globex", json!({"auth": {"issuer": "https://idp.example/realms/globex"}}));
+    store.insert_tenant(&acme).await.unwrap();
+    store.insert_tenant(&globex).await.unwrap();
+    assert!(matches!(store.insert_tenant(&acme).await, Err(StoreError::Conflict)));
+
+    let got = store.get_tenant(&acme.id).await.unwrap().unwrap();
+    assert_eq!(got.name, "Tenant acme");
+    assert_eq!(got.settings.get("tier"), Some(&json!("business")));
+    assert_eq!(store.list_tenants().await.unwrap().len(), 2);
+    let realm = store.tenants_with_issuer("https://idp.example/realms/globex").await.unwrap();
+    assert_eq!(realm.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), vec!["globex"]);
+    assert!(store.tenants_with_issuer("https://evil.example").await.unwrap().is_empty());
+
+    let mut updated = got.clone();
+    updated.status = TenantStatus::Suspended;
+    updated.settings.insert("auth".into(), json!({"issuer": "https://idp.example/realms/acme"}));
+    assert!(store.update_tenant(&updated).await.unwrap());
+    let got = store.get_tenant(&acme.id).await.unwrap().unwrap();
+    assert_eq!(got.status, TenantStatus::Suspended);
+    assert_eq!(store.tenants_with_issuer("https://idp.example/realms/acme").await.unwrap().len(), 1);
+
+    // API keys: scoped by tenant.
+    let (ka, kb) = (key("acme", 1), key("globex", 2));
+    store.insert_api_key(&acme.id, &ka).await.unwrap();
+    store.insert_api_key(&globex.id, &kb).await.unwrap();
+    assert!(store.insert_api_key(&globex.id, &key("acme", 3)).await.is_err(), "write outside scope");
+    let listed = store.list_api_keys(&acme.id).await.unwrap();
+    assert_eq!(listed.iter().map(|k| &k.id).collect::<Vec<_>>(), vec![&ka.id]);
+    let got = store.get_api_key(&acme.id, &ka.id).await.unwrap().unwrap();
+    assert_eq!((got.hash, got.role, got.daily_token_budget), (ka.hash, Role::Devops, Some(1000)));
+    assert_eq!(got.purposes, vec!["chat".to_owned()]);
+    assert!(store.get_api_key(&globex.id, &ka.id).await.unwrap().is_none(), "cross-tenant read");
+    assert!(!store.revoke_api_key(&globex.id, &ka.id, 5).await.unwrap(), "cross-tenant revoke");
+    assert_eq!(store.api_key_tenant_by_hash(&[1; 32]).await.unwrap(), Some((acme.id.clone(), ka.id.clone())));
+    assert_eq!(store.api_key_tenant_by_hash(&[9; 32]).await.unwrap(), None);
+    assert!(store.revoke_api_key(&acme.id, &ka.id, 5).await.unwrap());
+    assert!(!store.revoke_api_key(&acme.id, &ka.id, 6).await.unwrap(), "already revoked");
+    assert_eq!(store.get_api_key(&acme.id, &ka.id).await.unwrap().unwrap().revoked_at, Some(5));
+
+    // Deleting a tenant cascades to its keys and their index; the other tenant is untouched.
+    assert!(store.delete_tenant(&acme.id).await.unwrap());
+    assert!(!store.delete_tenant(&acme.id).await.unwrap());
+    assert!(store.get_tenant(&acme.id).await.unwrap().is_none());
+    assert!(store.list_api_keys(&acme.id).await.unwrap().is_empty());
+    assert_eq!(store.api_key_tenant_by_hash(&[1; 32]).await.unwrap(), None);
+    assert_eq!(store.list_api_keys(&globex.id).await.unwrap().len(), 1);
+
+    // Platform bootstrap rows are idempotent.
+    assert!(store.put_secret_if_absent("s", b"one").await.unwrap());
+    assert!(!store.put_secret_if_absent("s", b"two").await.unwrap());
+    assert_eq!(store.get_secret("s").await.unwrap().as_deref(), Some(&b"one"[..]));
+    assert!(store.get_secret("missing").await.unwrap().is_none());
+    assert!(store.ensure_role("viewer", "read only").await.unwrap());
+    assert!(!store.ensure_role("viewer", "read only").await.unwrap());
+    assert!(store.ensure_platform_identity("admin", "viewer").await.unwrap());
+    assert!(!store.ensure_platform_identity("admin", "viewer").await.unwrap());
+}
+
+#[tokio::test]
+async fn sqlite_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::open_sqlite(&dir.path().join("stoa.db")).await.unwrap();
+    store.migrate().await.unwrap();
+    suite(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn postgres_suite() {
+    let Some(db) = test_support::PgDb::create("stoa-store::postgres_suite").await else { return };
+    let store = SqlStore::open_postgres(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    suite(&store).await;
+    store.close().await;
+    db.drop_db().await;
+}
+
+/// Row-level security holds even for a query that forgets its tenant filter: connected as an
+/// unprivileged role (superusers bypass RLS), rows of other tenants are invisible.
+#[tokio::test]
+async fn postgres_row_level_security() {
+    use sqlx::Connection;
+    let Some(db) = test_support::PgDb::create("stoa-store::postgres_row_level_security").await else { return };
+    let store = SqlStore::open_postgres(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    store.insert_tenant(&tenant("acme", json!({}))).await.unwrap();
+    store.insert_tenant(&tenant("globex", json!({}))).await.unwrap();
+    store.insert_api_key(&TenantId::parse("acme").unwrap(), &key("acme", 1)).await.unwrap();
+    store.insert_api_key(&TenantId::parse("globex").unwrap(), &key("globex", 2)).await.unwrap();
+
+    let role = format!("rls_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "CREATE ROLE {role} LOGIN; GRANT SELECT ON api_keys TO {role};"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    // Same server and database, but as the unprivileged role.
+    let (scheme, rest) = db.url.split_once("://").unwrap();
+    let host_and_db = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let url = format!("{scheme}://{role}@{host_and_db}");
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    let unscoped: i64 = sqlx::query_scalar("SELECT count(*) FROM api_keys").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(unscoped, 0, "no tenant set: nothing visible");
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT set_config('stoa.tenant_id', 'acme', true)").execute(&mut *tx).await.unwrap();
+    let tenants: Vec<String> =
+        sqlx::query_scalar("SELECT tenant_id FROM api_keys").fetch_all(&mut *tx).await.unwrap();
+    assert_eq!(tenants, vec!["acme".to_owned()], "only the scoped tenant's rows");
+    tx.rollback().await.unwrap();
+    conn.close().await.unwrap();
+    sqlx::raw_sql(&format!("REVOKE ALL ON api_keys FROM {role}")).execute(&mut admin).await.unwrap();
+    admin.close().await.unwrap();
+    store.close().await;
+    db.drop_db().await;
+    let mut cleanup = sqlx::PgConnection::connect(&std::env::var("STOA_TEST_DATABASE_URL").unwrap()).await.unwrap();
+    let _ = sqlx::raw_sql(&format!("DROP ROLE IF EXISTS {role}")).execute(&mut cleanup).await;
+}

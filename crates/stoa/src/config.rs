@@ -1,0 +1,199 @@
+//! Configuration: the only place that reads the environment (F-12 section 12).
+//!
+//! Values are read once through an [`Env`] (the process environment in production, a map in
+//! tests) and validated into [`Config`]. An invalid value stops start-up with one line naming
+//! the variable.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where configuration values come from.
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl Env for HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        HashMap::get(self, name).cloned().filter(|v| !v.is_empty())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Dev,
+    Staging,
+    Prod,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub enum Database {
+    /// The embedded default: `<data dir>/stoa.db`.
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub data_dir: PathBuf,
+    pub database: Database,
+    pub environment: Environment,
+    pub deployment_mode: String,
+    pub log_format: LogFormat,
+    pub log_filter: String,
+    /// Directories holding one file per secret (systemd credentials, mounted secrets).
+    pub secret_dirs: Vec<PathBuf>,
+    /// `STOA_MASTER_KEY`, base64 of 32 bytes.
+    pub master_key_b64: Option<String>,
+    pub platform_issuer: Option<stoa_core::service::PlatformIssuer>,
+    pub cache_ttl: Duration,
+}
+
+/// A configuration error: names the variable, never echoes a secret value.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::error::Error for ConfigError {}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid configuration: {}", self.0)
+    }
+}
+
+impl Config {
+    pub fn from_env(env: &dyn Env) -> Result<Self, ConfigError> {
+        let err = |var: &str, why: &str| ConfigError(format!("{var}: {why}"));
+        let listen: SocketAddr = match env.get("STOA_LISTEN") {
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+            Some(v) => v.parse().map_err(|_| err("STOA_LISTEN", "expected HOST:PORT, e.g. 127.0.0.1:8080"))?,
+        };
+        let public_url = match env.get("STOA_PUBLIC_URL") {
+            None => format!("http://{listen}"),
+            Some(v) if v.starts_with("http://") || v.starts_with("https://") => v.trim_end_matches('/').to_owned(),
+            Some(_) => return Err(err("STOA_PUBLIC_URL", "expected an http(s) URL")),
+        };
+        let data_dir = PathBuf::from(env.get("STOA_DATA_DIR").unwrap_or_else(|| "./stoa-data".into()));
+        let database = match env.get("STOA_DATABASE_URL") {
+            None => Database::Sqlite(data_dir.join("stoa.db")),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Database::Postgres(url),
+            Some(url) if url.starts_with("sqlite://") => {
+                Database::Sqlite(PathBuf::from(url.trim_start_matches("sqlite://")))
+            }
+            Some(_) => return Err(err("STOA_DATABASE_URL", "expected postgres://… or sqlite://PATH")),
+        };
+        let environment = match env.get("STOA_ENVIRONMENT").as_deref() {
+            None | Some("dev") => Environment::Dev,
+            Some("staging") => Environment::Staging,
+            Some("prod") => Environment::Prod,
+            Some(_) => return Err(err("STOA_ENVIRONMENT", "expected dev, staging or prod")),
+        };
+        let deployment_mode = match env.get("STOA_DEPLOYMENT_MODE") {
+            Some(v) if ["embedded", "cluster"].contains(&v.as_str()) => v,
+            Some(_) => return Err(err("STOA_DEPLOYMENT_MODE", "expected embedded or cluster")),
+            None => match database {
+                Database::Sqlite(_) => "embedded".into(),
+                Database::Postgres(_) => "cluster".into(),
+            },
+        };
+        let log_format = match env.get("STOA_LOG_FORMAT").as_deref() {
+            Some("json") => LogFormat::Json,
+            Some("text") => LogFormat::Text,
+            None if environment == Environment::Prod => LogFormat::Json,
+            None => LogFormat::Text,
+            Some(_) => return Err(err("STOA_LOG_FORMAT", "expected json or text")),
+        };
+        let secret_dirs = ["CREDENTIALS_DIRECTORY", "STOA_SECRETS_DIR"]
+            .iter()
+            .filter_map(|v| env.get(v).map(PathBuf::from))
+            .collect();
+        let platform_issuer = match env.get("STOA_PLATFORM_ISSUER") {
+            None => None,
+            Some(issuer) if issuer.starts_with("http://") || issuer.starts_with("https://") => {
+                Some(stoa_core::service::PlatformIssuer {
+                    issuer,
+                    jwks_uri: env.get("STOA_PLATFORM_JWKS_URI"),
+                    audiences: env
+                        .get("STOA_PLATFORM_AUDIENCE")
+                        .map(|a| a.split(',').map(|s| s.trim().to_owned()).collect())
+                        .unwrap_or_default(),
+                })
+            }
+            Some(_) => return Err(err("STOA_PLATFORM_ISSUER", "expected an http(s) URL")),
+        };
+        let cache_ttl = match env.get("STOA_CACHE_TTL_SECS") {
+            None => Duration::from_secs(30),
+            Some(v) => Duration::from_secs(v.parse().map_err(|_| err("STOA_CACHE_TTL_SECS", "expected seconds"))?),
+        };
+        Ok(Self {
+            listen,
+            public_url,
+            data_dir,
+            database,
+            environment,
+            deployment_mode,
+            log_format,
+            log_filter: env.get("STOA_LOG").or_else(|| env.get("RUST_LOG")).unwrap_or_else(|| "info".into()),
+            secret_dirs,
+            master_key_b64: env.get("STOA_MASTER_KEY"),
+            platform_issuer,
+            cache_ttl,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_are_embedded() {
+        let c = Config::from_env(&env(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.deployment_mode, "embedded");
+        assert!(matches!(c.database, Database::Sqlite(ref p) if p.ends_with("stoa-data/stoa.db")));
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        for (var, val) in [
+            ("STOA_LISTEN", "nope"),
+            ("STOA_DATABASE_URL", "mysql://x"),
+            ("STOA_ENVIRONMENT", "production"),
+            ("STOA_LOG_FORMAT", "xml"),
+        ] {
+            let e = Config::from_env(&env(&[(var, val)])).unwrap_err().to_string();
+            assert!(e.contains(var), "{e}");
+            assert!(!e.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn postgres_means_cluster() {
+        let c = Config::from_env(&env(&[("STOA_DATABASE_URL", "postgres://localhost/stoa")])).unwrap();
+        assert_eq!(c.deployment_mode, "cluster");
+    }
+}

@@ -1,0 +1,119 @@
+//! The Stoa application: wiring of configuration, storage, core and HTTP, used by the binary
+//! and by the integration tests alike.
+
+pub mod config;
+pub mod secrets;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use stoa_core::bootstrap::Item;
+use stoa_core::{Core, CoreConfig};
+use stoa_store::SqlStore;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, Database};
+
+/// Opens the database and applies migrations.
+pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
+    let store = match &config.database {
+        Database::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+            }
+            SqlStore::open_sqlite(path)
+                .await
+                .with_context(|| format!("cannot open SQLite database {}", path.display()))?
+        }
+        Database::Postgres(_) => SqlStore::open_postgres(database_url(config))
+            .await
+            .context("cannot connect to PostgreSQL (STOA_DATABASE_URL)")?,
+    };
+    store.migrate().await.context("database migration failed")?;
+    Ok(store)
+}
+
+fn database_url(config: &Config) -> &str {
+    match &config.database {
+        Database::Postgres(url) => url,
+        Database::Sqlite(_) => "",
+    }
+}
+
+/// The shared HTTP client for outbound calls (JWKS now, providers later): pooled, with
+/// timeouts, TCP_NODELAY.
+pub fn http_client() -> anyhow::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(30))
+        .tcp_nodelay(true)
+        .pool_idle_timeout(std::time::Duration::from_secs(90))
+        .build()
+        .context("cannot build the HTTP client")
+}
+
+/// Everything `serve` and the state-touching commands need: migrated storage, bootstrapped
+/// platform secrets, the core. Returns the bootstrap report.
+pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
+    let store = open_store(config).await?;
+    let (master, master_item) = secrets::load_master_key(config)?;
+    let (issuer, mut items) =
+        stoa_core::bootstrap::run(&store, &master).await.map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?;
+    items.insert(0, master_item);
+    let verifier = stoa_auth::Verifier::new(http_client()?, stoa_auth::VerifierOptions::default());
+    let mut core_config = CoreConfig::new(config.public_url.clone());
+    core_config.platform_issuer = config.platform_issuer.clone();
+    core_config.cache_ttl = config.cache_ttl;
+    let core = Core::new(Arc::new(store), master, issuer, verifier, core_config);
+    Ok((Arc::new(core), items))
+}
+
+/// A running server: its address and a handle to stop it.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub core: Arc<Core>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Builds the app and serves it on `listener` until [`Server::stop`] or the future returned
+    /// by `signal` completes.
+    pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<(Self, Vec<Item>)> {
+        let (core, items) = build(config).await?;
+        let addr = listener.local_addr()?;
+        let app = stoa_http::router(stoa_http::AppState::new(core.clone()));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        Ok((Self { addr, core, shutdown: Some(tx), task }, items))
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await.context("server task panicked")?.context("server failed")?;
+        Ok(())
+    }
+
+    /// Waits for the server to end by itself (it only does on error) or for `signal`.
+    pub async fn run_until(self, signal: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+        signal.await;
+        tracing::info!("shutting down");
+        self.stop().await
+    }
+}
