@@ -200,8 +200,9 @@ struct SlotKey {
 #[derive(Default)]
 struct Slot {
     keys: RwLock<Option<Arc<KeySet>>>,
-    /// Bumped after each successful refresh; lets waiters see that one happened.
-    generation: AtomicU64,
+    /// Bumped when a refresh finishes (successfully or not): a waiter that sees it change
+    /// shares that refresh's outcome instead of fetching again.
+    completed: AtomicU64,
     fetches: AtomicU64,
     /// Held for the duration of a refresh: this is the single flight.
     refresh: tokio::sync::Mutex<RefreshState>,
@@ -280,7 +281,7 @@ impl KeyStore {
         }
 
         let slot = self.slot(cfg);
-        let seen_generation = slot.generation.load(Ordering::Acquire);
+        let seen_completed = slot.completed.load(Ordering::Acquire);
         if let Some(set) = slot.current() {
             let fresh = set.fetched_at.elapsed() < self.opts.max_age;
             match set.select(kid, alg) {
@@ -304,16 +305,16 @@ impl KeyStore {
 
         // Unknown kid, or nothing cached yet: join the single flight.
         let mut state = slot.refresh.lock().await;
-        if slot.generation.load(Ordering::Acquire) != seen_generation
-            && let Some(set) = slot.current()
-        {
-            match set.select(kid, alg) {
-                Selection::Found(keys) => return Ok(keys),
-                Selection::WrongAlg => return Err(AuthError::UnsupportedAlgorithm),
-                Selection::NotFound => {}
+        let outcome = if slot.completed.load(Ordering::Acquire) == seen_completed {
+            self.refresh(cfg, &slot, &mut state).await
+        } else {
+            // A refresh finished while we waited: it is as fresh as ours would be.
+            match (state.last_failure, slot.current()) {
+                (None, Some(set)) => Refresh::Done(set),
+                (failure, _) => Refresh::Failed(failure.unwrap_or(JwksFailure::Request)),
             }
-        }
-        match self.refresh(cfg, &slot, &mut state).await {
+        };
+        match outcome {
             Refresh::Done(set) => set.select(kid, alg).into_result(),
             Refresh::Limited => match slot.current() {
                 Some(set) => set.select(kid, alg).into_result(),
@@ -337,11 +338,10 @@ impl KeyStore {
         slot.fetches.fetch_add(1, Ordering::Relaxed);
         let result = self.fetch(cfg, state).await;
         state.last_attempt = Some(Instant::now());
-        match result {
+        let outcome = match result {
             Ok(set) => {
                 let set = Arc::new(set);
                 *slot.keys.write() = Some(Arc::clone(&set));
-                slot.generation.fetch_add(1, Ordering::Release);
                 state.last_failure = None;
                 tracing::debug!(issuer = %cfg.issuer, keys = set.keys.len(), "JWKS refreshed");
                 Refresh::Done(set)
@@ -351,7 +351,11 @@ impl KeyStore {
                 tracing::warn!(issuer = %cfg.issuer, %failure, "JWKS refresh failed");
                 Refresh::Failed(failure)
             }
-        }
+        };
+        // Only reached when the fetch ran to completion: a cancelled refresh leaves no trace,
+        // so the next waiter fetches instead of inheriting nothing.
+        slot.completed.fetch_add(1, Ordering::Release);
+        outcome
     }
 
     async fn fetch(

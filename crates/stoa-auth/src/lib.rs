@@ -13,6 +13,8 @@
 //! accepted; nothing read from a token ever chooses a URL to fetch; errors never carry tokens,
 //! key material or URLs.
 
+#![warn(missing_docs)]
+
 mod claims;
 mod error;
 mod issuer;

@@ -29,6 +29,8 @@ use crate::{AuthError, Claims};
 /// Longest token accepted, in bytes (a compact JWS; real access tokens are a few KiB).
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
+const MAX_LEEWAY_SECS: u64 = 3600;
+
 /// An issuer the caller trusts, as configured by the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuerConfig {
@@ -53,7 +55,8 @@ impl IssuerConfig {
 /// Tunables of a [`Verifier`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifierOptions {
-    /// Clock-skew allowance for `exp` and `nbf` (whole seconds are used). Default 30 s.
+    /// Clock-skew allowance for `exp` and `nbf` (whole seconds, at most one hour are used).
+    /// Default 30 s.
     pub leeway: Duration,
     /// At most one JWKS fetch per issuer per this interval, whatever the tokens say.
     /// Default 10 s.
@@ -190,7 +193,8 @@ impl Verifier {
 
     fn validation(&self, alg: Algorithm, expected: &IssuerConfig) -> Validation {
         let mut validation = Validation::new(alg);
-        validation.leeway = self.inner.opts.leeway.as_secs();
+        // Capped: `jsonwebtoken` computes `now - leeway` in u64.
+        validation.leeway = self.inner.opts.leeway.as_secs().min(MAX_LEEWAY_SECS);
         validation.validate_exp = true;
         validation.validate_nbf = true;
         let mut required: HashSet<String> =

@@ -65,6 +65,8 @@ pub struct Config {
     pub master_key_b64: Option<String>,
     pub platform_issuer: Option<stoa_core::service::PlatformIssuer>,
     pub cache_ttl: Duration,
+    /// At most one JWKS refresh per issuer per this interval (`STOA_JWKS_MIN_REFRESH_SECS`).
+    pub jwks_min_refresh: Duration,
 }
 
 /// A configuration error: names the variable, never echoes a secret value.
@@ -143,6 +145,12 @@ impl Config {
             None => Duration::from_secs(30),
             Some(v) => Duration::from_secs(v.parse().map_err(|_| err("STOA_CACHE_TTL_SECS", "expected seconds"))?),
         };
+        let jwks_min_refresh = match env.get("STOA_JWKS_MIN_REFRESH_SECS") {
+            None => Duration::from_secs(10),
+            Some(v) => Duration::from_secs(
+                v.parse().map_err(|_| err("STOA_JWKS_MIN_REFRESH_SECS", "expected seconds"))?,
+            ),
+        };
         Ok(Self {
             listen,
             public_url,
@@ -156,6 +164,7 @@ impl Config {
             master_key_b64: env.get("STOA_MASTER_KEY"),
             platform_issuer,
             cache_ttl,
+            jwks_min_refresh,
         })
     }
 }

@@ -62,7 +62,11 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
     let (issuer, mut items) =
         stoa_core::bootstrap::run(&store, &master).await.map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?;
     items.insert(0, master_item);
-    let verifier = stoa_auth::Verifier::new(http_client()?, stoa_auth::VerifierOptions::default());
+    let options = stoa_auth::VerifierOptions {
+        min_refresh_interval: config.jwks_min_refresh,
+        ..stoa_auth::VerifierOptions::default()
+    };
+    let verifier = stoa_auth::Verifier::new(http_client()?, options);
     let mut core_config = CoreConfig::new(config.public_url.clone());
     core_config.platform_issuer = config.platform_issuer.clone();
     core_config.cache_ttl = config.cache_ttl;

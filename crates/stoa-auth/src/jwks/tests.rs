@@ -80,14 +80,8 @@ async fn concurrent_unknown_kid_causes_a_single_fetch() {
     server.set_jwks(jwks(&[&new]));
     *server.state.delay.lock() = Duration::from_millis(300);
     let token = new.sign(&server.claims());
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let (verifier, cfg, token) = (verifier.clone(), cfg.clone(), token.clone());
-            tokio::spawn(async move { verifier.verify(&token, &cfg).await })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap().unwrap().sub, "user-1");
+    for verdict in verify_concurrently(&verifier, &cfg, &token).await {
+        assert_eq!(verdict.unwrap().sub, "user-1");
     }
     assert_eq!(server.jwks_hits(), 2);
     assert_eq!(verifier.jwks_fetch_count(&cfg.issuer), 2);
@@ -101,14 +95,8 @@ async fn concurrent_cold_start_causes_a_single_fetch() {
     let verifier = verifier(opts(Duration::ZERO));
     let cfg = server.issuer_config();
     let token = key.sign(&server.claims());
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let (verifier, cfg, token) = (verifier.clone(), cfg.clone(), token.clone());
-            tokio::spawn(async move { verifier.verify(&token, &cfg).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
+    for verdict in verify_concurrently(&verifier, &cfg, &token).await {
+        verdict.unwrap();
     }
     assert_eq!(server.jwks_hits(), 1);
 }
@@ -361,4 +349,68 @@ async fn exotic_jwks_entries_do_not_hide_good_keys() {
     verifier.verify(&key.sign(&server.claims()), &cfg).await.unwrap();
     let verdict = verifier.verify(&key.sign_with_kid(&server.claims(), Some("x")), &cfg).await;
     assert_eq!(verdict, Err(AuthError::UnknownKey));
+}
+
+/// 20 concurrent verifies of `token` against `server`; returns their verdicts.
+async fn verify_concurrently(
+    verifier: &crate::Verifier,
+    cfg: &IssuerConfig,
+    token: &str,
+) -> Vec<Result<crate::Claims, AuthError>> {
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (verifier, cfg, token) = (verifier.clone(), cfg.clone(), token.to_owned());
+            tokio::spawn(async move { verifier.verify(&token, &cfg).await })
+        })
+        .collect();
+    let mut verdicts = Vec::new();
+    for task in tasks {
+        verdicts.push(task.await.unwrap());
+    }
+    verdicts
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_bogus_kid_shares_one_refresh_even_without_rate_limit() {
+    let key = TestKey::ed("k1");
+    let server = JwksServer::start(jwks(&[&key])).await;
+    let verifier = verifier(opts(Duration::ZERO));
+    let cfg = server.issuer_config();
+    verifier.verify(&key.sign(&server.claims()), &cfg).await.unwrap();
+    *server.state.delay.lock() = Duration::from_millis(300);
+    let bogus = TestKey::ed("bogus").sign(&server.claims());
+    for verdict in verify_concurrently(&verifier, &cfg, &bogus).await {
+        assert_eq!(verdict, Err(AuthError::UnknownKey));
+    }
+    assert_eq!(server.jwks_hits(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_share_one_failed_fetch() {
+    let key = TestKey::ed("k1");
+    let server = JwksServer::start(jwks(&[&key])).await;
+    server.state.status.store(502, Ordering::SeqCst);
+    *server.state.delay.lock() = Duration::from_millis(300);
+    let verifier = verifier(opts(Duration::ZERO));
+    let cfg = server.issuer_config();
+    let token = key.sign(&server.claims());
+    for verdict in verify_concurrently(&verifier, &cfg, &token).await {
+        assert_eq!(verdict, Err(AuthError::JwksUnavailable(JwksFailure::Status(502))));
+    }
+    assert_eq!(server.jwks_hits(), 1);
+}
+
+#[tokio::test]
+async fn key_location_headers_in_the_token_are_ignored() {
+    let attacker = TestKey::ed("attacker");
+    let server = JwksServer::start(jwks(&[&attacker])).await;
+    let trusted = TestKey::ed("trusted");
+    let (verifier, cfg) = static_verifier(&[&trusted]);
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(attacker.kid.clone());
+    header.jku = Some(server.url("/jwks").to_string());
+    header.x5u = Some(server.url("/jwks").to_string());
+    let token = jsonwebtoken::encode(&header, &claims(), &attacker.encoding).unwrap();
+    assert_eq!(verifier.verify(&token, &cfg).await, Err(AuthError::UnknownKey));
+    assert_eq!(server.jwks_hits(), 0);
 }

@@ -378,3 +378,17 @@ proptest! {
         prop_assert!(runtime().block_on(verifier.verify(&token, &cfg)).is_err());
     }
 }
+
+#[tokio::test]
+async fn leeway_is_configurable() {
+    let key = TestKey::ed("ed-1");
+    let verifier = verifier(crate::VerifierOptions {
+        leeway: std::time::Duration::ZERO,
+        ..Default::default()
+    });
+    verifier.set_static_keys(ISS, &jwk_set(&[&key]));
+    let mut claims = claims();
+    claims["exp"] = json!(now() - 10);
+    let verdict = verifier.verify(&key.sign(&claims), &IssuerConfig::new(ISS)).await;
+    assert_eq!(verdict, Err(AuthError::Expired));
+}

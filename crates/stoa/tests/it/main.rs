@@ -1,0 +1,12 @@
+//! Integration tests: the real router on a random port (and the real binary where a test is
+//! about the process), against SQLite in a temp dir and PostgreSQL when configured.
+//! One test binary for the crate (every file under `tests/` would link separately).
+
+mod harness;
+
+mod api_keys;
+mod cli;
+mod json;
+mod jwt;
+mod rbac;
+mod tenants;
