@@ -13,13 +13,16 @@ use quick_cache::sync::Cache;
 use stoa_auth::{BuiltinIssuer, Claims, IssuerConfig, Verifier};
 
 use crate::error::{Error, Result};
-use crate::ids::{Subject, TenantId};
 use crate::identity::{Credential, Principal};
+use crate::ids::{Subject, TenantId};
 use crate::rbac::Role;
 use crate::service::{Core, CoreConfig};
 use crate::tenant::Tenant;
 
 const TENANT_CLAIM: &str = "tenant_id";
+
+/// The tenants bound to one issuer.
+type Bound = Arc<Vec<Arc<Tenant>>>;
 
 pub(crate) struct JwtAuth {
     issuer: BuiltinIssuer,
@@ -27,7 +30,7 @@ pub(crate) struct JwtAuth {
     builtin: IssuerConfig,
     platform: Option<IssuerConfig>,
     /// Tenants bound to an external issuer, by issuer (empty: not a configured issuer).
-    realms: Cache<String, (Arc<Vec<Arc<Tenant>>>, Instant)>,
+    realms: Cache<String, (Bound, Instant)>,
     ttl: Duration,
 }
 
@@ -47,9 +50,20 @@ impl JwtAuth {
         let platform = config.platform_issuer.as_ref().map(|p| IssuerConfig {
             issuer: p.issuer.clone(),
             jwks_uri: p.jwks_uri.as_deref().and_then(|u| u.parse().ok()),
-            audiences: if p.audiences.is_empty() { vec![config.public_url.clone()] } else { p.audiences.clone() },
+            audiences: if p.audiences.is_empty() {
+                vec![config.public_url.clone()]
+            } else {
+                p.audiences.clone()
+            },
         });
-        Self { issuer, verifier, builtin, platform, realms: Cache::new(10_000), ttl: config.cache_ttl }
+        Self {
+            issuer,
+            verifier,
+            builtin,
+            platform,
+            realms: Cache::new(10_000),
+            ttl: config.cache_ttl,
+        }
     }
 
     pub(crate) fn builtin(&self) -> &BuiltinIssuer {
@@ -64,11 +78,11 @@ impl JwtAuth {
         self.realms.clear();
     }
 
-    async fn tenants_of_issuer(&self, core: &Core, iss: &str) -> Result<Arc<Vec<Arc<Tenant>>>> {
-        if let Some((t, at)) = self.realms.get(iss) {
-            if at.elapsed() < self.ttl {
-                return Ok(t);
-            }
+    async fn tenants_of_issuer(&self, core: &Core, iss: &str) -> Result<Bound> {
+        if let Some((t, at)) = self.realms.get(iss)
+            && at.elapsed() < self.ttl
+        {
+            return Ok(t);
         }
         let found: Vec<Arc<Tenant>> =
             core.store.tenants_with_issuer(iss).await?.into_iter().map(Arc::new).collect();
@@ -132,7 +146,10 @@ impl JwtAuth {
         self.verifier.verify(token, config).await.map_err(|e| {
             if e.is_retryable() {
                 tracing::warn!(issuer = %config.issuer, error = %e, "JWKS unavailable");
-                Error::Unavailable { code: "identity_provider_unavailable", message: e.to_string().into() }
+                Error::Unavailable {
+                    code: "identity_provider_unavailable",
+                    message: e.to_string().into(),
+                }
             } else {
                 Error::invalid_token(e.to_string())
             }
@@ -141,18 +158,30 @@ impl JwtAuth {
 
     /// The built-in issuer and the platform realm are shared by every tenant: the tenant comes
     /// from the tenant claim, and `cpi-admin` is honoured.
-    async fn shared_realm_principal(&self, core: &Core, iss: &str, claims: Claims) -> Result<Principal> {
+    async fn shared_realm_principal(
+        &self,
+        core: &Core,
+        iss: &str,
+        claims: Claims,
+    ) -> Result<Principal> {
         let roles = claims.roles();
         let role = best_role(&roles, true).ok_or_else(no_role)?;
         let scopes = stoa_scopes(&claims);
         let credential = Credential::Jwt { issuer: iss.to_owned() };
         if role.is_platform() {
-            return Ok(Principal { subject: Subject(claims.sub), role, tenant: None, credential, scopes });
+            return Ok(Principal {
+                subject: Subject(claims.sub),
+                role,
+                tenant: None,
+                credential,
+                scopes,
+            });
         }
         let tenant = claims
             .string_claim(TENANT_CLAIM)
             .ok_or_else(|| Error::invalid_token("the token names no tenant"))?;
-        let tenant = TenantId::parse(tenant).map_err(|_| Error::invalid_token("the token's tenant is invalid"))?;
+        let tenant = TenantId::parse(tenant)
+            .map_err(|_| Error::invalid_token("the token's tenant is invalid"))?;
         let Some(t) = core.tenant(&tenant).await? else {
             return Err(Error::invalid_token("the token's tenant does not exist"));
         };
@@ -160,7 +189,13 @@ impl JwtAuth {
         if t.realm().is_some_and(|r| r.issuer != iss) {
             return Err(Error::invalid_token("the token's issuer is not the tenant's realm"));
         }
-        Ok(Principal { subject: Subject(claims.sub), role, tenant: Some(tenant), credential, scopes })
+        Ok(Principal {
+            subject: Subject(claims.sub),
+            role,
+            tenant: Some(tenant),
+            credential,
+            scopes,
+        })
     }
 }
 
@@ -170,7 +205,9 @@ fn no_role() -> Error {
 
 fn claim_strings(claims: &Claims, name: &str) -> Vec<String> {
     match claims.extra.get(name) {
-        Some(serde_json::Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+        Some(serde_json::Value::Array(a)) => {
+            a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+        }
         Some(serde_json::Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
         _ => Vec::new(),
     }

@@ -33,7 +33,10 @@ impl std::fmt::Display for Item {
 }
 
 /// Creates what is missing and returns the built-in issuer with the report.
-pub async fn run(store: &dyn Store, master: &MasterKey) -> Result<(stoa_auth::BuiltinIssuer, Vec<Item>)> {
+pub async fn run(
+    store: &dyn Store,
+    master: &MasterKey,
+) -> Result<(stoa_auth::BuiltinIssuer, Vec<Item>)> {
     let mut items = Vec::new();
     let item = |name: &str, created: bool| Item { name: name.to_owned(), created };
 
@@ -53,7 +56,9 @@ pub async fn run(store: &dyn Store, master: &MasterKey) -> Result<(stoa_auth::Bu
         .await?
         .ok_or_else(|| Error::internal("signing key missing after bootstrap"))?;
     let der = master.open(&sealed, aad.as_bytes()).map_err(|_| {
-        Error::internal("cannot unseal the signing key: the data master key does not match this database")
+        Error::internal(
+            "cannot unseal the signing key: the data master key does not match this database",
+        )
     })?;
     let issuer = stoa_auth::BuiltinIssuer::from_pkcs8_der(&der).map_err(Error::internal)?;
     items.push(item("token signing key", created));

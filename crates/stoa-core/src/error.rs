@@ -82,7 +82,10 @@ impl From<StoreError> for Error {
             }
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "storage unavailable");
-                Error::Unavailable { code: "storage_unavailable", message: "storage is unavailable".into() }
+                Error::Unavailable {
+                    code: "storage_unavailable",
+                    message: "storage is unavailable".into(),
+                }
             }
             StoreError::Other(detail) => Error::Internal(detail),
         }

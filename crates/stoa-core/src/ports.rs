@@ -37,9 +37,17 @@ pub trait Store: Send + Sync + 'static {
     async fn list_api_keys(&self, tenant: &TenantId) -> StoreResult<Vec<ApiKey>>;
     async fn get_api_key(&self, tenant: &TenantId, id: &ApiKeyId) -> StoreResult<Option<ApiKey>>;
     /// Marks the key revoked; false if it does not exist in this tenant or was already revoked.
-    async fn revoke_api_key(&self, tenant: &TenantId, id: &ApiKeyId, at_ms: i64) -> StoreResult<bool>;
+    async fn revoke_api_key(
+        &self,
+        tenant: &TenantId,
+        id: &ApiKeyId,
+        at_ms: i64,
+    ) -> StoreResult<bool>;
     /// Authentication only: which tenant and key a presented key's hash belongs to.
-    async fn api_key_tenant_by_hash(&self, hash: &[u8; 32]) -> StoreResult<Option<(TenantId, ApiKeyId)>>;
+    async fn api_key_tenant_by_hash(
+        &self,
+        hash: &[u8; 32],
+    ) -> StoreResult<Option<(TenantId, ApiKeyId)>>;
 
     // Platform bootstrap.
     /// Stores a (sealed) platform secret unless one of that name exists; true if created.

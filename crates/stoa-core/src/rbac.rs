@@ -119,13 +119,13 @@ impl Action {
 pub fn allowed(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
-    match (role, action) {
-        (CpiAdmin, _) => true,
-        (_, TenantList | TenantRead) => true,
-        (TenantAdmin, TenantUpdateSettings | ApiKeyCreate | ApiKeyList | ApiKeyRevoke) => true,
-        (TenantAdmin | Devops, LlmInvoke) => true,
-        _ => false,
-    }
+    matches!(
+        (role, action),
+        (CpiAdmin, _)
+            | (_, TenantList | TenantRead)
+            | (TenantAdmin, TenantUpdateSettings | ApiKeyCreate | ApiKeyList | ApiKeyRevoke)
+            | (TenantAdmin | Devops, LlmInvoke)
+    )
 }
 
 /// OAuth scopes a token may carry to narrow its role (`stoa:read` < `stoa:write` < `stoa:admin`).

@@ -17,7 +17,8 @@ type HmacSha256 = Hmac<Sha256>;
 /// Fills a buffer from the operating system's CSPRNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N], Error> {
     let mut b = [0u8; N];
-    getrandom::fill(&mut b).map_err(|e| Error::internal(format!("OS random source failed: {e}")))?;
+    getrandom::fill(&mut b)
+        .map_err(|e| Error::internal(format!("OS random source failed: {e}")))?;
     Ok(b)
 }
 
@@ -121,7 +122,7 @@ mod tests {
         assert!(k.open(&sealed, b"row-2").is_err());
         let other = MasterKey::generate().unwrap();
         assert!(other.open(&sealed, b"row-1").is_err());
-        let mut tampered = sealed.clone();
+        let mut tampered = sealed;
         *tampered.last_mut().unwrap() ^= 1;
         assert!(k.open(&tampered, b"row-1").is_err());
     }

@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 use crate::apikey::{ApiKey, KeyHasher, PlainKey};
 use crate::clock::now_ms;
 use crate::error::{Error, Result};
-use crate::ids::{ApiKeyId, Subject, TenantId};
 use crate::identity::{Credential, Principal};
+use crate::ids::{ApiKeyId, Subject, TenantId};
 use crate::ports::Store;
 use crate::rbac::{self, Action, Kind, Role};
 use crate::secrets::MasterKey;
@@ -40,7 +40,11 @@ pub struct PlatformIssuer {
 
 impl CoreConfig {
     pub fn new(public_url: impl Into<String>) -> Self {
-        Self { public_url: public_url.into(), platform_issuer: None, cache_ttl: Duration::from_secs(30) }
+        Self {
+            public_url: public_url.into(),
+            platform_issuer: None,
+            cache_ttl: Duration::from_secs(30),
+        }
     }
 }
 
@@ -85,7 +89,7 @@ pub struct NewApiKey {
 impl Core {
     pub fn new(
         store: Arc<dyn Store>,
-        master: MasterKey,
+        master: &MasterKey,
         issuer: stoa_auth::BuiltinIssuer,
         verifier: stoa_auth::Verifier,
         config: CoreConfig,
@@ -114,10 +118,10 @@ impl Core {
 
     /// The tenant, from cache when fresh.
     pub async fn tenant(&self, id: &TenantId) -> Result<Option<Arc<Tenant>>> {
-        if let Some((t, at)) = self.tenants.get(id) {
-            if at.elapsed() < self.config.cache_ttl {
-                return Ok(t);
-            }
+        if let Some((t, at)) = self.tenants.get(id)
+            && at.elapsed() < self.config.cache_ttl
+        {
+            return Ok(t);
         }
         let t = self.store.get_tenant(id).await?.map(Arc::new);
         self.tenants.insert(id.clone(), (t.clone(), Instant::now()));
@@ -159,10 +163,9 @@ impl Core {
                 Ok(Some(tenant))
             }
             Some(own) => {
-                let tenant = self
-                    .tenant(own)
-                    .await?
-                    .ok_or_else(|| Error::unauthenticated("the caller's tenant no longer exists"))?;
+                let tenant = self.tenant(own).await?.ok_or_else(|| {
+                    Error::unauthenticated("the caller's tenant no longer exists")
+                })?;
                 if tenant.status == TenantStatus::Archived {
                     return Err(archived());
                 }
@@ -236,9 +239,16 @@ impl Core {
         Ok((*t).clone())
     }
 
-    pub async fn patch_tenant(&self, p: &Principal, id: &TenantId, patch: TenantPatch) -> Result<Tenant> {
-        let platform_fields = patch.name.is_some() || patch.description.is_some() || patch.status.is_some();
-        let action = if platform_fields { Action::TenantUpdate } else { Action::TenantUpdateSettings };
+    pub async fn patch_tenant(
+        &self,
+        p: &Principal,
+        id: &TenantId,
+        patch: TenantPatch,
+    ) -> Result<Tenant> {
+        let platform_fields =
+            patch.name.is_some() || patch.description.is_some() || patch.status.is_some();
+        let action =
+            if platform_fields { Action::TenantUpdate } else { Action::TenantUpdateSettings };
         self.authorize(p, action, Some(id), "tenant").await?;
         // Read through to the store: a patch must merge into the latest settings, not a cached copy.
         let mut t = self.store.get_tenant(id).await?.ok_or(Error::NotFound { what: "tenant" })?;
@@ -289,7 +299,10 @@ impl Core {
     ) -> Result<(ApiKey, PlainKey)> {
         self.authorize(p, Action::ApiKeyCreate, Some(&tenant), "tenant").await?;
         if new.role.is_platform() {
-            return Err(Error::invalid("invalid_role", "API keys carry a tenant role, not cpi-admin"));
+            return Err(Error::invalid(
+                "invalid_role",
+                "API keys carry a tenant role, not cpi-admin",
+            ));
         }
         if !p.is_platform() && new.role > p.role {
             return Err(Error::forbidden("a key cannot carry a role above its creator's"));
@@ -302,9 +315,14 @@ impl Core {
         for purpose in &new.purposes {
             let ok = !purpose.is_empty()
                 && purpose.len() <= 64
-                && purpose.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+                && purpose
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
             if !ok {
-                return Err(Error::invalid("invalid_purpose", "purposes are lowercase slugs of at most 64 characters"));
+                return Err(Error::invalid(
+                    "invalid_purpose",
+                    "purposes are lowercase slugs of at most 64 characters",
+                ));
             }
         }
         let (plain, hash, hint) = self.hasher.generate()?;
@@ -332,9 +350,15 @@ impl Core {
         Ok(self.store.list_api_keys(tenant).await?)
     }
 
-    pub async fn revoke_api_key(&self, p: &Principal, tenant: &TenantId, id: &ApiKeyId) -> Result<()> {
+    pub async fn revoke_api_key(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+        id: &ApiKeyId,
+    ) -> Result<()> {
         self.authorize(p, Action::ApiKeyRevoke, Some(tenant), "api key").await?;
-        let key = self.store.get_api_key(tenant, id).await?.ok_or(Error::NotFound { what: "api key" })?;
+        let key =
+            self.store.get_api_key(tenant, id).await?.ok_or(Error::NotFound { what: "api key" })?;
         if !self.store.revoke_api_key(tenant, id, now_ms()).await? {
             return Err(Error::NotFound { what: "api key" });
         }
@@ -403,7 +427,8 @@ fn status_gate(t: &Tenant, kind: Kind) -> Result<()> {
 
 fn check_name(name: &str, field: &'static str) -> Result<String> {
     let trimmed = name.trim();
-    if trimmed.is_empty() || trimmed.chars().count() > 200 || trimmed.chars().any(char::is_control) {
+    if trimmed.is_empty() || trimmed.chars().count() > 200 || trimmed.chars().any(char::is_control)
+    {
         return Err(Error::invalid(
             "invalid_field",
             format!("{field} must be 1 to 200 printable characters"),

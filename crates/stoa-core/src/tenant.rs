@@ -103,7 +103,11 @@ pub struct Tenant {
 
 impl Tenant {
     pub fn tier(&self) -> Tier {
-        self.settings.get("tier").and_then(Value::as_str).and_then(Tier::parse).unwrap_or(Tier::Community)
+        self.settings
+            .get("tier")
+            .and_then(Value::as_str)
+            .and_then(Tier::parse)
+            .unwrap_or(Tier::Community)
     }
 
     /// The tenant's own realm, if it configured one.
@@ -112,7 +116,9 @@ impl Tenant {
         let issuer = auth.get("issuer")?.as_str()?.to_owned();
         let audiences = match auth.get("audience") {
             Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            Some(Value::Array(a)) => {
+                a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+            }
             _ => Vec::new(),
         };
         Some(Realm {
@@ -150,15 +156,16 @@ impl Tenant {
 /// Validates the parts of a settings document the gateway acts on.
 pub fn validate_settings(settings: &Map<String, Value>) -> Result<(), Error> {
     let bad = |m: &'static str| Err(Error::invalid("invalid_settings", m));
-    if let Some(t) = settings.get("tier") {
-        if t.as_str().and_then(Tier::parse).is_none() {
-            return bad("settings.tier must be one of community, starter, business, enterprise");
-        }
+    if let Some(t) = settings.get("tier")
+        && t.as_str().and_then(Tier::parse).is_none()
+    {
+        return bad("settings.tier must be one of community, starter, business, enterprise");
     }
     if let Some(q) = settings.get("quotas") {
         let Some(q) = q.as_object() else { return bad("settings.quotas must be an object") };
         for (k, v) in q {
-            if ["max_rate_limit", "daily_token_budget", "monthly_token_budget"].contains(&k.as_str())
+            if ["max_rate_limit", "daily_token_budget", "monthly_token_budget"]
+                .contains(&k.as_str())
                 && v.as_u64().is_none()
             {
                 return bad("settings.quotas values must be non-negative integers");
@@ -169,17 +176,19 @@ pub fn validate_settings(settings: &Map<String, Value>) -> Result<(), Error> {
         let Some(auth) = auth.as_object() else { return bad("settings.auth must be an object") };
         let is_http_url = |v: &Value| {
             v.as_str().is_some_and(|s| {
-                (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8 && !s.contains(char::is_whitespace)
+                (s.starts_with("https://") || s.starts_with("http://"))
+                    && s.len() > 8
+                    && !s.contains(char::is_whitespace)
             })
         };
         match auth.get("issuer") {
             Some(v) if is_http_url(v) => {}
             _ => return bad("settings.auth.issuer must be an http(s) URL"),
         }
-        if let Some(v) = auth.get("jwks_uri") {
-            if !is_http_url(v) {
-                return bad("settings.auth.jwks_uri must be an http(s) URL");
-            }
+        if let Some(v) = auth.get("jwks_uri")
+            && !is_http_url(v)
+        {
+            return bad("settings.auth.jwks_uri must be an http(s) URL");
         }
         match auth.get("audience") {
             None | Some(Value::String(_)) => {}

@@ -61,9 +61,11 @@ impl From<Error> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::JsonSyntaxError(e) => {
-                Self::new(StatusCode::BAD_REQUEST, "malformed_json", format!("malformed JSON: {}", e.body_text()))
-            }
+            JsonRejection::JsonSyntaxError(e) => Self::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("malformed JSON: {}", e.body_text()),
+            ),
             JsonRejection::JsonDataError(e) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", e.body_text())
             }
@@ -73,7 +75,11 @@ impl From<JsonRejection> for ApiError {
                 "expected Content-Type: application/json",
             ),
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large")
+                Self::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "request body too large",
+                )
             }
             other => Self::new(StatusCode::BAD_REQUEST, "invalid_request", other.body_text()),
         }
@@ -94,7 +100,8 @@ impl From<PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
+        let body =
+            ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
         let mut resp = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

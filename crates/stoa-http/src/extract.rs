@@ -16,8 +16,9 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let missing =
-            || ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer credentials");
+        let missing = || {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing bearer credentials")
+        };
         let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(missing)?;
         let value = value.to_str().map_err(|_| missing())?;
         let (scheme, token) = value.split_once(' ').ok_or_else(missing)?;
@@ -40,8 +41,13 @@ impl<S: Send + Sync> FromRequestParts<S> for NamedTenant {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
         let Some(v) = parts.headers.get(TENANT_HEADER) else { return Ok(NamedTenant(None)) };
         let v = v.to_str().ok().and_then(|s| TenantId::parse(s).ok());
-        v.map(|t| NamedTenant(Some(t)))
-            .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_tenant_id", "X-Stoa-Tenant is not a tenant id"))
+        v.map(|t| NamedTenant(Some(t))).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_tenant_id",
+                "X-Stoa-Tenant is not a tenant id",
+            )
+        })
     }
 }
 

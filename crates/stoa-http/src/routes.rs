@@ -42,9 +42,15 @@ pub fn router(state: AppState) -> Router {
                     tracing::info_span!("request", method = %req.method(), route)
                 })
                 .on_request(())
-                .on_response(|res: &axum::response::Response, latency: Duration, _: &tracing::Span| {
-                    tracing::debug!(status = res.status().as_u16(), latency_us = latency.as_micros() as u64, "response");
-                }),
+                .on_response(
+                    |res: &axum::response::Response, latency: Duration, _: &tracing::Span| {
+                        tracing::debug!(
+                            status = res.status().as_u16(),
+                            latency_us = latency.as_micros() as u64,
+                            "response"
+                        );
+                    },
+                ),
         )
         .with_state(state)
 }
@@ -58,5 +64,9 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed on this route")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this route",
+    )
 }

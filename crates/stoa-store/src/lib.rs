@@ -120,8 +120,7 @@ impl SqlStore {
     }
 }
 
-const TENANT_COLS: &str =
-    "id, name, description, status, settings, created_at, updated_at";
+const TENANT_COLS: &str = "id, name, description, status, settings, created_at, updated_at";
 const KEY_COLS: &str = "id, tenant_id, name, role, key_hash, hint, purposes, daily_token_budget, \
                         expires_at, revoked_at, created_at, created_by";
 
@@ -177,12 +176,13 @@ impl Store for SqlStore {
     }
 
     async fn tenants_with_issuer(&self, issuer: &str) -> StoreResult<Vec<Tenant>> {
-        let rows =
-            sqlx::query(&format!("SELECT {TENANT_COLS} FROM tenants WHERE auth_issuer = $1 ORDER BY id"))
-                .bind(issuer)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(other)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {TENANT_COLS} FROM tenants WHERE auth_issuer = $1 ORDER BY id"
+        ))
+        .bind(issuer)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
         rows.iter().map(rows::tenant).collect()
     }
 
@@ -274,18 +274,25 @@ impl Store for SqlStore {
         let row = self
             .scoped(tenant, move |c| {
                 Box::pin(async move {
-                    sqlx::query(&format!("SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = $1 AND id = $2"))
-                        .bind(t)
-                        .bind(id)
-                        .fetch_optional(&mut *c)
-                        .await
+                    sqlx::query(&format!(
+                        "SELECT {KEY_COLS} FROM api_keys WHERE tenant_id = $1 AND id = $2"
+                    ))
+                    .bind(t)
+                    .bind(id)
+                    .fetch_optional(&mut *c)
+                    .await
                 })
             })
             .await?;
         row.map(|r| rows::api_key(&r)).transpose()
     }
 
-    async fn revoke_api_key(&self, tenant: &TenantId, id: &ApiKeyId, at_ms: i64) -> StoreResult<bool> {
+    async fn revoke_api_key(
+        &self,
+        tenant: &TenantId,
+        id: &ApiKeyId,
+        at_ms: i64,
+    ) -> StoreResult<bool> {
         let (t, id) = (tenant.as_str().to_owned(), id.as_str().to_owned());
         let n = self
             .scoped(tenant, move |c| {
@@ -306,7 +313,10 @@ impl Store for SqlStore {
         Ok(n == 1)
     }
 
-    async fn api_key_tenant_by_hash(&self, hash: &[u8; 32]) -> StoreResult<Option<(TenantId, ApiKeyId)>> {
+    async fn api_key_tenant_by_hash(
+        &self,
+        hash: &[u8; 32],
+    ) -> StoreResult<Option<(TenantId, ApiKeyId)>> {
         let row = sqlx::query("SELECT tenant_id, key_id FROM api_key_index WHERE key_hash = $1")
             .bind(hash.to_vec())
             .fetch_optional(&self.pool)

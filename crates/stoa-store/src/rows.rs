@@ -10,7 +10,10 @@ fn bad(what: &str) -> StoreError {
     StoreError::Other(format!("undecodable row: {what}"))
 }
 
-fn get<'r, T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>>(row: &'r AnyRow, i: usize) -> Result<T, StoreError> {
+fn get<'r, T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>>(
+    row: &'r AnyRow,
+    i: usize,
+) -> Result<T, StoreError> {
     row.try_get(i).map_err(|e| StoreError::Other(e.to_string()))
 }
 
@@ -18,9 +21,10 @@ pub(crate) fn tenant(row: &AnyRow) -> Result<Tenant, StoreError> {
     let id: String = get(row, 0)?;
     let status: String = get(row, 3)?;
     let settings: String = get(row, 4)?;
-    let settings = match serde_json::from_str(&settings).map_err(|_| bad("tenant settings"))? {
-        serde_json::Value::Object(m) => m,
-        _ => return Err(bad("tenant settings")),
+    let serde_json::Value::Object(settings) =
+        serde_json::from_str(&settings).map_err(|_| bad("tenant settings"))?
+    else {
+        return Err(bad("tenant settings"));
     };
     Ok(Tenant {
         id: TenantId::parse(&id).map_err(|_| bad("tenant id"))?,

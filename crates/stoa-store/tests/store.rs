@@ -1,6 +1,8 @@
 //! The storage suite, run against SQLite always and PostgreSQL when `STOA_TEST_DATABASE_URL`
 //! is set (each run in its own throwaway database).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::needless_pass_by_value)]
+
 use serde_json::json;
 use stoa_core::apikey::ApiKey;
 use stoa_core::error::StoreError;
@@ -62,13 +64,19 @@ async fn suite(store: &SqlStore) {
     assert!(store.update_tenant(&updated).await.unwrap());
     let got = store.get_tenant(&acme.id).await.unwrap().unwrap();
     assert_eq!(got.status, TenantStatus::Suspended);
-    assert_eq!(store.tenants_with_issuer("https://idp.example/realms/acme").await.unwrap().len(), 1);
+    assert_eq!(
+        store.tenants_with_issuer("https://idp.example/realms/acme").await.unwrap().len(),
+        1
+    );
 
     // API keys: scoped by tenant.
     let (ka, kb) = (key("acme", 1), key("globex", 2));
     store.insert_api_key(&acme.id, &ka).await.unwrap();
     store.insert_api_key(&globex.id, &kb).await.unwrap();
-    assert!(store.insert_api_key(&globex.id, &key("acme", 3)).await.is_err(), "write outside scope");
+    assert!(
+        store.insert_api_key(&globex.id, &key("acme", 3)).await.is_err(),
+        "write outside scope"
+    );
     let listed = store.list_api_keys(&acme.id).await.unwrap();
     assert_eq!(listed.iter().map(|k| &k.id).collect::<Vec<_>>(), vec![&ka.id]);
     let got = store.get_api_key(&acme.id, &ka.id).await.unwrap().unwrap();
@@ -76,7 +84,10 @@ async fn suite(store: &SqlStore) {
     assert_eq!(got.purposes, vec!["chat".to_owned()]);
     assert!(store.get_api_key(&globex.id, &ka.id).await.unwrap().is_none(), "cross-tenant read");
     assert!(!store.revoke_api_key(&globex.id, &ka.id, 5).await.unwrap(), "cross-tenant revoke");
-    assert_eq!(store.api_key_tenant_by_hash(&[1; 32]).await.unwrap(), Some((acme.id.clone(), ka.id.clone())));
+    assert_eq!(
+        store.api_key_tenant_by_hash(&[1; 32]).await.unwrap(),
+        Some((acme.id.clone(), ka.id.clone()))
+    );
     assert_eq!(store.api_key_tenant_by_hash(&[9; 32]).await.unwrap(), None);
     assert!(store.revoke_api_key(&acme.id, &ka.id, 5).await.unwrap());
     assert!(!store.revoke_api_key(&acme.id, &ka.id, 6).await.unwrap(), "already revoked");
@@ -125,7 +136,10 @@ async fn postgres_suite() {
 #[tokio::test]
 async fn postgres_row_level_security() {
     use sqlx::Connection;
-    let Some(db) = test_support::PgDb::create("stoa-store::postgres_row_level_security").await else { return };
+    let Some(db) = test_support::PgDb::create("stoa-store::postgres_row_level_security").await
+    else {
+        return;
+    };
     let store = SqlStore::open_postgres(&db.url).await.unwrap();
     store.migrate().await.unwrap();
     store.insert_tenant(&tenant("acme", json!({}))).await.unwrap();
@@ -135,30 +149,38 @@ async fn postgres_row_level_security() {
 
     let role = format!("rls_{}", uuid::Uuid::now_v7().simple());
     let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::raw_sql(&format!(
-        "CREATE ROLE {role} LOGIN; GRANT SELECT ON api_keys TO {role};"
-    ))
-    .execute(&mut admin)
-    .await
-    .unwrap();
+    sqlx::raw_sql(&format!("CREATE ROLE {role} LOGIN; GRANT SELECT ON api_keys TO {role};"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     // Same server and database, but as the unprivileged role.
     let (scheme, rest) = db.url.split_once("://").unwrap();
     let host_and_db = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
     let url = format!("{scheme}://{role}@{host_and_db}");
     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-    let unscoped: i64 = sqlx::query_scalar("SELECT count(*) FROM api_keys").fetch_one(&mut conn).await.unwrap();
+    let unscoped: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM api_keys").fetch_one(&mut conn).await.unwrap();
     assert_eq!(unscoped, 0, "no tenant set: nothing visible");
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT set_config('stoa.tenant_id', 'acme', true)").execute(&mut *tx).await.unwrap();
+    sqlx::query("SELECT set_config('stoa.tenant_id', 'acme', true)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let tenants: Vec<String> =
         sqlx::query_scalar("SELECT tenant_id FROM api_keys").fetch_all(&mut *tx).await.unwrap();
     assert_eq!(tenants, vec!["acme".to_owned()], "only the scoped tenant's rows");
     tx.rollback().await.unwrap();
     conn.close().await.unwrap();
-    sqlx::raw_sql(&format!("REVOKE ALL ON api_keys FROM {role}")).execute(&mut admin).await.unwrap();
+    sqlx::raw_sql(&format!("REVOKE ALL ON api_keys FROM {role}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
     admin.close().await.unwrap();
     store.close().await;
     db.drop_db().await;
-    let mut cleanup = sqlx::PgConnection::connect(&std::env::var("STOA_TEST_DATABASE_URL").unwrap()).await.unwrap();
+    let mut cleanup =
+        sqlx::PgConnection::connect(&std::env::var("STOA_TEST_DATABASE_URL").unwrap())
+            .await
+            .unwrap();
     let _ = sqlx::raw_sql(&format!("DROP ROLE IF EXISTS {role}")).execute(&mut cleanup).await;
 }

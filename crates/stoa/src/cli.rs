@@ -96,15 +96,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Token { command: TokenCommand::Issue { role, tenant, sub, ttl } } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
-            let tenant = tenant.as_deref().map(TenantId::parse).transpose().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let tenant = tenant
+                .as_deref()
+                .map(TenantId::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let ttl = parse_duration(&ttl)?;
             let (core, _) = stoa::build(&config).await?;
-            if let Some(t) = &tenant {
-                if core.tenant(t).await.map_err(|e| anyhow::anyhow!("{e}"))?.is_none() {
-                    bail!("tenant {t} does not exist");
-                }
+            if let Some(t) = &tenant
+                && core.tenant(t).await.map_err(|e| anyhow::anyhow!("{e}"))?.is_none()
+            {
+                bail!("tenant {t} does not exist");
             }
-            let token = core.issue_token(role, tenant.as_ref(), &sub, ttl).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let token = core
+                .issue_token(role, tenant.as_ref(), &sub, ttl)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             writeln!(out, "{token}")?;
             Ok(())
         }
@@ -125,10 +131,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Database::Postgres(_) => "PostgreSQL".to_owned(),
     };
     let mut out = std::io::stdout().lock();
-    writeln!(out, "Stoa listening on http://{} ({}, {where_})", server.addr, config.deployment_mode)?;
+    writeln!(
+        out,
+        "Stoa listening on http://{} ({}, {where_})",
+        server.addr, config.deployment_mode
+    )?;
     writeln!(out, "Sign in as the platform admin:")?;
     writeln!(out, "  export STOA_TOKEN=$(stoa token issue --role cpi-admin --sub admin --ttl 1h)")?;
-    writeln!(out, "  curl -H \"Authorization: Bearer $STOA_TOKEN\" http://{}/v1/tenants", server.addr)?;
+    writeln!(
+        out,
+        "  curl -H \"Authorization: Bearer $STOA_TOKEN\" http://{}/v1/tenants",
+        server.addr
+    )?;
     out.flush()?;
     drop(out);
     server.run_until(shutdown_signal()).await
@@ -188,8 +202,12 @@ fn init_logging(config: &Config, serving: bool) {
 /// locals (those types print `[redacted]`).
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        let location =
+            info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
         let what = info.payload().downcast_ref::<&'static str>().copied().unwrap_or("panic");
-        let _ = writeln!(std::io::stderr(), "stoa: internal error at {location}: {what}; please report it");
+        let _ = writeln!(
+            std::io::stderr(),
+            "stoa: internal error at {location}: {what}; please report it"
+        );
     }));
 }

@@ -86,21 +86,30 @@ impl Config {
         let err = |var: &str, why: &str| ConfigError(format!("{var}: {why}"));
         let listen: SocketAddr = match env.get("STOA_LISTEN") {
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
-            Some(v) => v.parse().map_err(|_| err("STOA_LISTEN", "expected HOST:PORT, e.g. 127.0.0.1:8080"))?,
+            Some(v) => v
+                .parse()
+                .map_err(|_| err("STOA_LISTEN", "expected HOST:PORT, e.g. 127.0.0.1:8080"))?,
         };
         let public_url = match env.get("STOA_PUBLIC_URL") {
             None => format!("http://{listen}"),
-            Some(v) if v.starts_with("http://") || v.starts_with("https://") => v.trim_end_matches('/').to_owned(),
+            Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
+                v.trim_end_matches('/').to_owned()
+            }
             Some(_) => return Err(err("STOA_PUBLIC_URL", "expected an http(s) URL")),
         };
-        let data_dir = PathBuf::from(env.get("STOA_DATA_DIR").unwrap_or_else(|| "./stoa-data".into()));
+        let data_dir =
+            PathBuf::from(env.get("STOA_DATA_DIR").unwrap_or_else(|| "./stoa-data".into()));
         let database = match env.get("STOA_DATABASE_URL") {
             None => Database::Sqlite(data_dir.join("stoa.db")),
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Database::Postgres(url),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Database::Postgres(url)
+            }
             Some(url) if url.starts_with("sqlite://") => {
                 Database::Sqlite(PathBuf::from(url.trim_start_matches("sqlite://")))
             }
-            Some(_) => return Err(err("STOA_DATABASE_URL", "expected postgres://… or sqlite://PATH")),
+            Some(_) => {
+                return Err(err("STOA_DATABASE_URL", "expected postgres://… or sqlite://PATH"));
+            }
         };
         let environment = match env.get("STOA_ENVIRONMENT").as_deref() {
             None | Some("dev") => Environment::Dev,
@@ -143,7 +152,9 @@ impl Config {
         };
         let cache_ttl = match env.get("STOA_CACHE_TTL_SECS") {
             None => Duration::from_secs(30),
-            Some(v) => Duration::from_secs(v.parse().map_err(|_| err("STOA_CACHE_TTL_SECS", "expected seconds"))?),
+            Some(v) => Duration::from_secs(
+                v.parse().map_err(|_| err("STOA_CACHE_TTL_SECS", "expected seconds"))?,
+            ),
         };
         let jwks_min_refresh = match env.get("STOA_JWKS_MIN_REFRESH_SECS") {
             None => Duration::from_secs(10),
@@ -159,7 +170,10 @@ impl Config {
             environment,
             deployment_mode,
             log_format,
-            log_filter: env.get("STOA_LOG").or_else(|| env.get("RUST_LOG")).unwrap_or_else(|| "info".into()),
+            log_filter: env
+                .get("STOA_LOG")
+                .or_else(|| env.get("RUST_LOG"))
+                .unwrap_or_else(|| "info".into()),
             secret_dirs,
             master_key_b64: env.get("STOA_MASTER_KEY"),
             platform_issuer,
@@ -202,7 +216,8 @@ mod tests {
 
     #[test]
     fn postgres_means_cluster() {
-        let c = Config::from_env(&env(&[("STOA_DATABASE_URL", "postgres://localhost/stoa")])).unwrap();
+        let c =
+            Config::from_env(&env(&[("STOA_DATABASE_URL", "postgres://localhost/stoa")])).unwrap();
         assert_eq!(c.deployment_mode, "cluster");
     }
 }

@@ -59,8 +59,9 @@ pub fn http_client() -> anyhow::Result<reqwest::Client> {
 pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
     let store = open_store(config).await?;
     let (master, master_item) = secrets::load_master_key(config)?;
-    let (issuer, mut items) =
-        stoa_core::bootstrap::run(&store, &master).await.map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?;
+    let (issuer, mut items) = stoa_core::bootstrap::run(&store, &master)
+        .await
+        .map_err(|e| anyhow::anyhow!("bootstrap failed: {e}"))?;
     items.insert(0, master_item);
     let options = stoa_auth::VerifierOptions {
         min_refresh_interval: config.jwks_min_refresh,
@@ -70,7 +71,7 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
     let mut core_config = CoreConfig::new(config.public_url.clone());
     core_config.platform_issuer = config.platform_issuer.clone();
     core_config.cache_ttl = config.cache_ttl;
-    let core = Core::new(Arc::new(store), master, issuer, verifier, core_config);
+    let core = Core::new(Arc::new(store), &master, issuer, verifier, core_config);
     Ok((Arc::new(core), items))
 }
 
@@ -85,7 +86,10 @@ pub struct Server {
 impl Server {
     /// Builds the app and serves it on `listener` until [`Server::stop`] or the future returned
     /// by `signal` completes.
-    pub async fn start(config: &Config, listener: TcpListener) -> anyhow::Result<(Self, Vec<Item>)> {
+    pub async fn start(
+        config: &Config,
+        listener: TcpListener,
+    ) -> anyhow::Result<(Self, Vec<Item>)> {
         let (core, items) = build(config).await?;
         let addr = listener.local_addr()?;
         let app = stoa_http::router(stoa_http::AppState::new(core.clone()));
@@ -115,7 +119,10 @@ impl Server {
     }
 
     /// Waits for the server to end by itself (it only does on error) or for `signal`.
-    pub async fn run_until(self, signal: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    pub async fn run_until(
+        self,
+        signal: impl std::future::Future<Output = ()>,
+    ) -> anyhow::Result<()> {
         signal.await;
         tracing::info!("shutting down");
         self.stop().await

@@ -16,10 +16,7 @@ use crate::config::Config;
 const FILE_NAME: &str = "master_key";
 
 fn decode(text: &str, source: &str) -> anyhow::Result<MasterKey> {
-    let bytes = STANDARD
-        .decode(text.trim())
-        .ok()
-        .and_then(|b| MasterKey::from_bytes(&b));
+    let bytes = STANDARD.decode(text.trim()).ok().and_then(|b| MasterKey::from_bytes(&b));
     match bytes {
         Some(k) => Ok(k),
         None => bail!("{source}: the data master key must be base64 of exactly 32 bytes"),

@@ -4,7 +4,8 @@
 //! `STOA_TEST_REDIS_URL`); `.ci/run` sets them. Without one, the test prints a SKIPPED line
 //! straight to stderr (not captured by the test harness) and returns.
 
-#![allow(clippy::print_stderr)]
+// A test harness: failing loudly (panicking) is the right response to a broken environment.
+#![allow(clippy::print_stderr, clippy::expect_used, clippy::unwrap_used)]
 
 use std::io::Write;
 
@@ -26,7 +27,9 @@ impl PgDb {
     /// Creates a fresh database, or returns `None` (after printing SKIPPED) when
     /// `STOA_TEST_DATABASE_URL` is not set.
     pub async fn create(test: &str) -> Option<PgDb> {
-        let Some(admin_url) = std::env::var("STOA_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty()) else {
+        let Some(admin_url) =
+            std::env::var("STOA_TEST_DATABASE_URL").ok().filter(|s| !s.is_empty())
+        else {
             skip(test, "STOA_TEST_DATABASE_URL is not set (PostgreSQL tests need it)");
             return None;
         };
@@ -72,6 +75,9 @@ mod tests {
     fn replaces_database_name() {
         assert_eq!(super::replace_db("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
         assert_eq!(super::replace_db("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::replace_db("postgres://u@h/p?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            super::replace_db("postgres://u@h/p?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 }

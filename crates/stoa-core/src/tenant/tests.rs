@@ -2,6 +2,7 @@ use serde_json::json;
 
 use super::*;
 
+#[allow(clippy::needless_pass_by_value)]
 fn obj(v: Value) -> Map<String, Value> {
     v.as_object().cloned().unwrap()
 }
@@ -36,7 +37,9 @@ fn tier_quotas_and_overrides() {
 
 #[test]
 fn realm_view() {
-    let t = tenant(json!({"auth": {"issuer": "https://idp.example/realms/acme", "audience": ["a", "b"]}}));
+    let t = tenant(
+        json!({"auth": {"issuer": "https://idp.example/realms/acme", "audience": ["a", "b"]}}),
+    );
     let r = t.realm().unwrap();
     assert_eq!(r.audiences, vec!["a", "b"]);
     assert_eq!(r.tenant_claim, "tenant_id");
@@ -48,6 +51,14 @@ fn settings_validation() {
     assert!(validate_settings(&obj(json!({"tier": "gold"}))).is_err());
     assert!(validate_settings(&obj(json!({"quotas": {"max_rate_limit": -1}}))).is_err());
     assert!(validate_settings(&obj(json!({"auth": {"issuer": "file:///etc/passwd"}}))).is_err());
-    assert!(validate_settings(&obj(json!({"auth": {"issuer": "https://idp/x", "audience": 3}}))).is_err());
-    assert!(validate_settings(&obj(json!({"auth": {"issuer": "https://idp/x"}, "anything": {"kept": 1}}))).is_ok());
+    assert!(
+        validate_settings(&obj(json!({"auth": {"issuer": "https://idp/x", "audience": 3}})))
+            .is_err()
+    );
+    assert!(
+        validate_settings(&obj(
+            json!({"auth": {"issuer": "https://idp/x"}, "anything": {"kept": 1}})
+        ))
+        .is_ok()
+    );
 }

@@ -27,14 +27,14 @@ pub(crate) async fn create(
         None => header,
     };
     let tenant = state.core.scope_of(&p, named)?;
-    let role = Role::parse(&body.role)
-        .ok_or_else(|| Error::invalid("invalid_role", "role must be tenant-admin, devops or viewer"))?;
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        Error::invalid("invalid_role", "role must be tenant-admin, devops or viewer")
+    })?;
     let expires_at = match body.expires_at.as_deref() {
         None => None,
-        Some(s) => Some(
-            stoa_core::clock::parse_rfc3339(s)
-                .ok_or_else(|| Error::invalid("invalid_expiry", "expires_at must be an RFC 3339 timestamp"))?,
-        ),
+        Some(s) => Some(stoa_core::clock::parse_rfc3339(s).ok_or_else(|| {
+            Error::invalid("invalid_expiry", "expires_at must be an RFC 3339 timestamp")
+        })?),
     };
     let new = NewApiKey {
         name: body.name,

@@ -23,7 +23,10 @@ pub(crate) async fn healthz() -> Json<Health> {
 pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let mut checks = Map::new();
     let db = state.core.store().ping().await;
-    checks.insert("database".into(), Value::String(if db.is_ok() { "ok" } else { "unavailable" }.into()));
+    checks.insert(
+        "database".into(),
+        Value::String(if db.is_ok() { "ok" } else { "unavailable" }.into()),
+    );
     checks.insert("backend".into(), Value::String(state.core.store().backend().into()));
     let status = if db.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let word = if db.is_ok() { "ready" } else { "not_ready" };

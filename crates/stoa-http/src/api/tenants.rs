@@ -34,7 +34,10 @@ pub(crate) async fn create(
 /// List tenants: all for cpi-admin, one's own otherwise.
 #[utoipa::path(get, path = "/v1/tenants", tag = "tenants", security(("bearer" = [])),
     responses((status = 200, body = TenantList), (status = 401, body = ErrorBody)))]
-pub(crate) async fn list(State(state): State<AppState>, Caller(p): Caller) -> Result<Json<TenantList>, ApiError> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+) -> Result<Json<TenantList>, ApiError> {
     let ts = state.core.list_tenants(&p).await?;
     Ok(Json(TenantList { data: ts.iter().map(TenantDto::from).collect() }))
 }
@@ -66,10 +69,18 @@ pub(crate) async fn patch(
     let status = match body.status.as_deref() {
         None => None,
         Some(s) => Some(TenantStatus::parse(s).ok_or_else(|| {
-            stoa_core::Error::invalid("invalid_status", "status must be active, suspended or archived")
+            stoa_core::Error::invalid(
+                "invalid_status",
+                "status must be active, suspended or archived",
+            )
         })?),
     };
-    let patch = TenantPatch { name: body.name, description: body.description, status, settings: body.settings };
+    let patch = TenantPatch {
+        name: body.name,
+        description: body.description,
+        status,
+        settings: body.settings,
+    };
     let t = state.core.patch_tenant(&p, &id, patch).await?;
     Ok(Json(TenantDto::from(&t)))
 }

@@ -30,26 +30,52 @@ async fn key_lifecycle() {
     // The key works, as a devops principal of acme.
     let (s, me) = srv.call(Method::GET, "/v1/whoami", Some(&key), None).await;
     assert_eq!(s, StatusCode::OK, "{me}");
-    assert_eq!(me, json!({"subject": format!("apikey:{id}"), "role": "devops", "tenant_id": "acme", "credential": "api_key"}));
+    assert_eq!(
+        me,
+        json!({"subject": format!("apikey:{id}"), "role": "devops", "tenant_id": "acme", "credential": "api_key"})
+    );
 
     // Shown once: listings never carry it.
-    let (_, list) = srv.call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")], None).await;
+    let (_, list) = srv
+        .call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")], None)
+        .await;
     assert!(!list.to_string().contains(&key[8..]), "{list}");
     assert_eq!(list["data"][0]["purposes"], json!(["chat"]));
     assert_eq!(list["data"][0]["daily_token_budget"], 5000);
 
     // Stored only as a hash: the database holds no key material.
     let db = std::fs::read(srv.dir.path().join("stoa.db")).unwrap();
-    assert!(!db.windows(key.len() - 8).any(|w| w == &key.as_bytes()[8..]), "key body in the database file");
+    assert!(
+        !db.windows(key.len() - 8).any(|w| w == &key.as_bytes()[8..]),
+        "key body in the database file"
+    );
 
     // Revoked: 401 at once (the cache is invalidated), and revoking again is 404.
-    let (s, _) = srv.call_h(Method::DELETE, &format!("/v1/api-keys/{id}"), Some(&admin), &[("x-stoa-tenant", "acme")], None).await;
+    let (s, _) = srv
+        .call_h(
+            Method::DELETE,
+            &format!("/v1/api-keys/{id}"),
+            Some(&admin),
+            &[("x-stoa-tenant", "acme")],
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (s, b) = srv.call(Method::GET, "/v1/whoami", Some(&key), None).await;
     assert_error(s, &b, StatusCode::UNAUTHORIZED, "invalid_api_key");
-    let (s, _) = srv.call_h(Method::DELETE, &format!("/v1/api-keys/{id}"), Some(&admin), &[("x-stoa-tenant", "acme")], None).await;
+    let (s, _) = srv
+        .call_h(
+            Method::DELETE,
+            &format!("/v1/api-keys/{id}"),
+            Some(&admin),
+            &[("x-stoa-tenant", "acme")],
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, list) = srv.call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")], None).await;
+    let (_, list) = srv
+        .call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")], None)
+        .await;
     assert_eq!(list["data"][0]["status"], "revoked");
     srv.stop().await;
 }
@@ -59,7 +85,8 @@ async fn bad_keys_and_expiry() {
     let srv = TestServer::start().await;
     srv.create_tenant("acme").await;
     let admin = srv.admin();
-    for bad in ["stoa_sk_nope", "stoa_sk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "sk-ant-xyz"] {
+    for bad in ["stoa_sk_nope", "stoa_sk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "sk-ant-xyz"]
+    {
         let (s, b) = srv.call(Method::GET, "/v1/whoami", Some(bad), None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{bad}: {b}");
     }
@@ -67,15 +94,25 @@ async fn bad_keys_and_expiry() {
     assert_error(s, &b, StatusCode::UNAUTHORIZED, "unauthorized");
 
     let (s, b) = srv
-        .call_h(Method::POST, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")],
-            Some(json!({"name": "old", "role": "viewer", "expires_at": "2020-01-01T00:00:00Z"})))
+        .call_h(
+            Method::POST,
+            "/v1/api-keys",
+            Some(&admin),
+            &[("x-stoa-tenant", "acme")],
+            Some(json!({"name": "old", "role": "viewer", "expires_at": "2020-01-01T00:00:00Z"})),
+        )
         .await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "invalid_expiry");
     // A key that expires in two seconds works, then does not.
     let soon = stoa_core::clock::to_rfc3339(stoa_core::clock::now_ms() + 2_000);
     let (s, b) = srv
-        .call_h(Method::POST, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")],
-            Some(json!({"name": "short", "role": "viewer", "expires_at": soon})))
+        .call_h(
+            Method::POST,
+            "/v1/api-keys",
+            Some(&admin),
+            &[("x-stoa-tenant", "acme")],
+            Some(json!({"name": "short", "role": "viewer", "expires_at": soon})),
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
     let key = b["key"].as_str().unwrap().to_owned();
@@ -86,7 +123,14 @@ async fn bad_keys_and_expiry() {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     // A platform caller must name the tenant.
-    let (s, b) = srv.call(Method::POST, "/v1/api-keys", Some(&admin), Some(json!({"name": "k", "role": "viewer"}))).await;
+    let (s, b) = srv
+        .call(
+            Method::POST,
+            "/v1/api-keys",
+            Some(&admin),
+            Some(json!({"name": "k", "role": "viewer"})),
+        )
+        .await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "tenant_required");
     srv.stop().await;
 }

@@ -20,7 +20,8 @@ fn stoa(dir: &std::path::Path) -> Command {
 
 /// Starts `stoa serve`, returns the child and its base URL (read from its first line).
 fn serve(dir: &std::path::Path) -> (Child, String, Vec<String>) {
-    let mut child = stoa(dir).arg("serve").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child =
+        stoa(dir).arg("serve").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let url = first
@@ -49,7 +50,9 @@ async fn bootstrap_is_idempotent() {
         String::from_utf8(out.stdout).unwrap()
     };
     let first = run();
-    for item in ["data master key", "token signing key", "roles", "default tenant", "admin identity"] {
+    for item in
+        ["data master key", "token signing key", "roles", "default tenant", "admin identity"]
+    {
         assert!(first.contains(&format!("{item}: created")), "{first}");
     }
     let second = run();
@@ -107,7 +110,8 @@ async fn state_survives_restart() {
             .unwrap();
         assert_eq!(me["role"], want, "{me}");
     }
-    let resp = http.get(format!("{url}/v1/tenants/acme")).bearer_auth(&viewer).send().await.unwrap();
+    let resp =
+        http.get(format!("{url}/v1/tenants/acme")).bearer_auth(&viewer).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     child.kill().unwrap();
     child.wait().unwrap();
@@ -122,6 +126,9 @@ fn bad_configuration_names_the_variable() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("STOA_LISTEN"), "{err}");
-    let out = stoa(dir.path()).args(["token", "issue", "--role", "viewer", "--sub", "x"]).output().unwrap();
+    let out = stoa(dir.path())
+        .args(["token", "issue", "--role", "viewer", "--sub", "x"])
+        .output()
+        .unwrap();
     assert!(!out.status.success(), "a tenant role needs --tenant");
 }

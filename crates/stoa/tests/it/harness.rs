@@ -46,7 +46,11 @@ impl TestServer {
         Some(Self::start_in(dir, &[("STOA_DATABASE_URL", &url)], Some(db)).await)
     }
 
-    async fn start_in(dir: tempfile::TempDir, extra: &[(&str, &str)], pg: Option<test_support::PgDb>) -> Self {
+    async fn start_in(
+        dir: tempfile::TempDir,
+        extra: &[(&str, &str)],
+        pg: Option<test_support::PgDb>,
+    ) -> Self {
         let config = config(dir.path(), extra);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let (server, _) = Server::start(&config, listener).await.unwrap();
@@ -79,7 +83,13 @@ impl TestServer {
         self.token(Role::CpiAdmin, None, "admin")
     }
 
-    pub(crate) async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         self.call_h(method, path, token, &[], body).await
     }
 
@@ -104,13 +114,22 @@ impl TestServer {
         let resp = req.send().await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, value)
     }
 
     pub(crate) async fn create_tenant(&self, id: &str) {
         let (s, b) = self
-            .call(Method::POST, "/v1/tenants", Some(&self.admin()), Some(serde_json::json!({"id": id, "name": id})))
+            .call(
+                Method::POST,
+                "/v1/tenants",
+                Some(&self.admin()),
+                Some(serde_json::json!({"id": id, "name": id})),
+            )
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
     }
@@ -132,7 +151,12 @@ impl TestServer {
 }
 
 /// Asserts the error envelope and code.
-pub(crate) fn assert_error(status: StatusCode, body: &Value, want_status: StatusCode, want_code: &str) {
+pub(crate) fn assert_error(
+    status: StatusCode,
+    body: &Value,
+    want_status: StatusCode,
+    want_code: &str,
+) {
     assert_eq!(status, want_status, "{body}");
     assert_eq!(body["error"]["code"], want_code, "{body}");
     assert!(body["error"]["message"].is_string(), "{body}");

@@ -9,7 +9,8 @@ async fn bad_bodies() {
     let srv = TestServer::start().await;
     let admin = srv.admin();
     let post = |body: Vec<u8>, content_type: Option<&'static str>| {
-        let mut req = srv.client.post(format!("{}/v1/tenants", srv.url)).bearer_auth(&admin).body(body);
+        let mut req =
+            srv.client.post(format!("{}/v1/tenants", srv.url)).bearer_auth(&admin).body(body);
         if let Some(ct) = content_type {
             req = req.header("content-type", ct);
         }
@@ -24,7 +25,8 @@ async fn bad_bodies() {
     assert_error(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
     let (s, b) = post(b"{\"id\": 42, \"name\": \"x\"}".to_vec(), json).await;
     assert_error(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
-    let (s, b) = post(b"{\"id\": \"acme\", \"name\": \"x\", \"colour\": \"red\"}".to_vec(), json).await;
+    let (s, b) =
+        post(b"{\"id\": \"acme\", \"name\": \"x\", \"colour\": \"red\"}".to_vec(), json).await;
     assert_error(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request");
     let (s, b) = post(b"{\"id\": \"ac\xff\xfeme\", \"name\": \"x\"}".to_vec(), json).await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
@@ -43,7 +45,9 @@ async fn bad_bodies() {
     assert_error(s, &b, StatusCode::NOT_FOUND, "not_found");
     let (s, b) = srv.call(Method::PUT, "/v1/tenants", Some(&admin), None).await;
     assert_error(s, &b, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
-    let (s, b) = srv.call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "../etc")], None).await;
+    let (s, b) = srv
+        .call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "../etc")], None)
+        .await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "invalid_tenant_id");
     srv.stop().await;
 }

@@ -36,19 +36,26 @@ async fn attack_set_is_refused() {
     assert_eq!(s, StatusCode::OK);
     let parts: Vec<&str> = good.split('.').collect();
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
-    let payload: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    let payload: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
 
     let mut attacks: Vec<(&str, String)> = Vec::new();
     // alg none, no signature.
     let none_header = json!({"alg": "none", "typ": "JWT", "kid": header["kid"]});
-    attacks.push(("alg none", format!("{}.{}.", b64(none_header.to_string().as_bytes()), parts[1])));
+    attacks
+        .push(("alg none", format!("{}.{}.", b64(none_header.to_string().as_bytes()), parts[1])));
     // Tampered payload: escalate the subject, keep the signature.
     let mut tampered = payload.clone();
     tampered["sub"] = json!("mallory");
-    attacks.push(("tampered", format!("{}.{}.{}", parts[0], b64(tampered.to_string().as_bytes()), parts[2])));
+    attacks.push((
+        "tampered",
+        format!("{}.{}.{}", parts[0], b64(tampered.to_string().as_bytes()), parts[2]),
+    ));
     // Signed by another key that claims the same issuer and kid.
     let forger = BuiltinIssuer::generate().unwrap();
-    let forged = forger.issue(&url, &url, "admin", Duration::from_secs(60), extra(json!({"roles": ["cpi-admin"]}))).unwrap();
+    let forged = forger
+        .issue(&url, &url, "admin", Duration::from_secs(60), extra(json!({"roles": ["cpi-admin"]})))
+        .unwrap();
     let fparts: Vec<&str> = forged.split('.').collect();
     attacks.push(("wrong key", format!("{}.{}.{}", parts[0], fparts[1], fparts[2])));
     attacks.push(("wrong key (own kid)", forged));
@@ -57,11 +64,24 @@ async fn attack_set_is_refused() {
     let public = URL_SAFE_NO_PAD.decode(jwks["keys"][0]["x"].as_str().unwrap()).unwrap();
     let mut hs_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     hs_header.kid = header["kid"].as_str().map(str::to_owned);
-    let hs = jsonwebtoken::encode(&hs_header, &payload, &jsonwebtoken::EncodingKey::from_secret(&public)).unwrap();
+    let hs = jsonwebtoken::encode(
+        &hs_header,
+        &payload,
+        &jsonwebtoken::EncodingKey::from_secret(&public),
+    )
+    .unwrap();
     attacks.push(("HS256 with public key", hs));
     // Expired and not-yet-valid tokens need the server's signing key to forge; stoa-auth's
     // unit tests cover them. Here: an issuer nobody configured.
-    let other_iss = forger.issue("http://127.0.0.1:1/evil", &url, "admin", Duration::from_secs(60), extra(json!({"roles": ["cpi-admin"]}))).unwrap();
+    let other_iss = forger
+        .issue(
+            "http://127.0.0.1:1/evil",
+            &url,
+            "admin",
+            Duration::from_secs(60),
+            extra(json!({"roles": ["cpi-admin"]})),
+        )
+        .unwrap();
     attacks.push(("unknown issuer", other_iss));
     attacks.push(("garbage", "not.a.jwt".into()));
     attacks.push(("two segments", format!("{}.{}", parts[0], parts[1])));
@@ -70,7 +90,10 @@ async fn attack_set_is_refused() {
     for (name, token) in attacks {
         let (s, b) = srv.call(Method::GET, "/v1/whoami", Some(&token), None).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED, "{name}: {b}");
-        assert!(!b.to_string().contains(&token[..token.len().min(40)]) || token.len() < 12, "{name}: token echoed");
+        assert!(
+            !b.to_string().contains(&token[..token.len().min(40)]) || token.len() < 12,
+            "{name}: token echoed"
+        );
     }
     srv.stop().await;
 }
@@ -104,8 +127,12 @@ async fn tenant_realm_tokens() {
     srv.create_tenant("acme").await;
     srv.create_tenant("globex").await;
     let (s, b) = srv
-        .call(Method::PATCH, "/v1/tenants/acme", Some(&srv.admin()),
-            Some(json!({"settings": {"auth": {"issuer": iss, "jwks_uri": format!("{iss}/jwks")}}})))
+        .call(
+            Method::PATCH,
+            "/v1/tenants/acme",
+            Some(&srv.admin()),
+            Some(json!({"settings": {"auth": {"issuer": iss, "jwks_uri": format!("{iss}/jwks")}}})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
 
@@ -113,10 +140,18 @@ async fn tenant_realm_tokens() {
         key.issue(iss, aud, "alice@acme", Duration::from_secs(300), extra(claims)).unwrap()
     };
     // A realm token acts for its tenant with its role.
-    let t = sign(&key1, &iss, &aud, json!({"realm_access": {"roles": ["tenant-admin", "offline_access"]}}));
+    let t = sign(
+        &key1,
+        &iss,
+        &aud,
+        json!({"realm_access": {"roles": ["tenant-admin", "offline_access"]}}),
+    );
     let (s, me) = srv.call(Method::GET, "/v1/whoami", Some(&t), None).await;
     assert_eq!(s, StatusCode::OK, "{me}");
-    assert_eq!((me["tenant_id"].as_str(), me["role"].as_str()), (Some("acme"), Some("tenant-admin")));
+    assert_eq!(
+        (me["tenant_id"].as_str(), me["role"].as_str()),
+        (Some("acme"), Some("tenant-admin"))
+    );
     let (s, _) = srv.call(Method::GET, "/v1/tenants/globex", Some(&t), None).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "realm A reaches tenant A only");
     // A tenant realm cannot grant platform roles.

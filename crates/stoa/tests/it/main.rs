@@ -2,6 +2,8 @@
 //! about the process), against SQLite in a temp dir and PostgreSQL when configured.
 //! One test binary for the crate (every file under `tests/` would link separately).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::needless_pass_by_value)]
+
 mod harness;
 
 mod api_keys;

@@ -72,43 +72,58 @@ async fn rbac_matrix() {
             };
             // Tenants to delete are made fresh so each row starts from the same state.
             let victim = format!("victim-{n}");
-            let (method, path, body, header): (Method, String, Option<serde_json::Value>, Option<&str>) =
-                match row.name {
-                    "list tenants" => (Method::GET, "/v1/tenants".into(), None, None),
-                    "create tenant" => (Method::POST, "/v1/tenants".into(), Some(json!({"id": victim, "name": "v"})), None),
-                    "read tenant" => (Method::GET, format!("/v1/tenants/{target}"), None, None),
-                    "patch settings" => (
-                        Method::PATCH,
-                        format!("/v1/tenants/{target}"),
-                        Some(json!({"settings": {"notifications": {"n": n}}})),
-                        None,
-                    ),
-                    "patch name" => (Method::PATCH, format!("/v1/tenants/{target}"), Some(json!({"name": "Renamed"})), None),
-                    "delete tenant" => {
-                        let t = match (role, row.target) {
-                            (Role::CpiAdmin, _) => {
-                                srv.create_tenant(&victim).await;
-                                victim.clone()
-                            }
-                            (_, Target::Own) => "acme".into(),
-                            (_, Target::Other) => "globex".into(),
-                        };
-                        (Method::DELETE, format!("/v1/tenants/{t}"), None, None)
-                    }
-                    "create key" => (
-                        Method::POST,
-                        "/v1/api-keys".into(),
-                        Some(json!({"name": "k", "role": "viewer"})),
-                        Some(target),
-                    ),
-                    "list keys" => (Method::GET, "/v1/api-keys".into(), None, Some(target)),
-                    "revoke key" => {
-                        let (id, _) = srv.create_key(target, "viewer").await;
-                        (Method::DELETE, format!("/v1/api-keys/{id}"), None, Some(target))
-                    }
-                    other => panic!("unknown row {other}"),
-                };
-            let headers: Vec<(&str, &str)> = header.map(|h| vec![("x-stoa-tenant", h)]).unwrap_or_default();
+            let (method, path, body, header): (
+                Method,
+                String,
+                Option<serde_json::Value>,
+                Option<&str>,
+            ) = match row.name {
+                "list tenants" => (Method::GET, "/v1/tenants".into(), None, None),
+                "create tenant" => (
+                    Method::POST,
+                    "/v1/tenants".into(),
+                    Some(json!({"id": victim, "name": "v"})),
+                    None,
+                ),
+                "read tenant" => (Method::GET, format!("/v1/tenants/{target}"), None, None),
+                "patch settings" => (
+                    Method::PATCH,
+                    format!("/v1/tenants/{target}"),
+                    Some(json!({"settings": {"notifications": {"n": n}}})),
+                    None,
+                ),
+                "patch name" => (
+                    Method::PATCH,
+                    format!("/v1/tenants/{target}"),
+                    Some(json!({"name": "Renamed"})),
+                    None,
+                ),
+                "delete tenant" => {
+                    let t = match (role, row.target) {
+                        (Role::CpiAdmin, _) => {
+                            srv.create_tenant(&victim).await;
+                            victim.clone()
+                        }
+                        (_, Target::Own) => "acme".into(),
+                        (_, Target::Other) => "globex".into(),
+                    };
+                    (Method::DELETE, format!("/v1/tenants/{t}"), None, None)
+                }
+                "create key" => (
+                    Method::POST,
+                    "/v1/api-keys".into(),
+                    Some(json!({"name": "k", "role": "viewer"})),
+                    Some(target),
+                ),
+                "list keys" => (Method::GET, "/v1/api-keys".into(), None, Some(target)),
+                "revoke key" => {
+                    let (id, _) = srv.create_key(target, "viewer").await;
+                    (Method::DELETE, format!("/v1/api-keys/{id}"), None, Some(target))
+                }
+                other => panic!("unknown row {other}"),
+            };
+            let headers: Vec<(&str, &str)> =
+                header.map(|h| vec![("x-stoa-tenant", h)]).unwrap_or_default();
             let (status, resp) = srv.call_h(method, &path, Some(&token), &headers, body).await;
             assert_eq!(
                 status.as_u16(),
@@ -125,7 +140,8 @@ async fn rbac_matrix() {
     // The tenants were left as they were: acme and globex survive every refused delete.
     let (s, list) = srv.call(Method::GET, "/v1/tenants", Some(&srv.admin()), None).await;
     assert_eq!(s, StatusCode::OK);
-    let ids: Vec<&str> = list["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        list["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"acme") && ids.contains(&"globex"), "{ids:?}");
     srv.stop().await;
 }
@@ -139,7 +155,8 @@ async fn tenant_roles_list_only_their_tenant() {
     assert_eq!(all["data"].as_array().unwrap().len(), 3, "default, acme, globex: {all}");
     let viewer = srv.token(Role::Viewer, Some("acme"), "v");
     let (_, own) = srv.call(Method::GET, "/v1/tenants", Some(&viewer), None).await;
-    let ids: Vec<&str> = own["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        own["data"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap()).collect();
     assert_eq!(ids, vec!["acme"]);
     srv.stop().await;
 }
@@ -151,7 +168,8 @@ async fn api_key_principals_follow_the_same_table() {
     let (_, viewer_key) = srv.create_key("acme", "viewer").await;
     let (_, admin_key) = srv.create_key("acme", "tenant-admin").await;
     let body = json!({"name": "k", "role": "viewer"});
-    let (s, _) = srv.call(Method::POST, "/v1/api-keys", Some(&viewer_key), Some(body.clone())).await;
+    let (s, _) =
+        srv.call(Method::POST, "/v1/api-keys", Some(&viewer_key), Some(body.clone())).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     let (s, _) = srv.call(Method::POST, "/v1/api-keys", Some(&admin_key), Some(body)).await;
     assert_eq!(s, StatusCode::CREATED);
@@ -159,7 +177,12 @@ async fn api_key_principals_follow_the_same_table() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     // A key never carries cpi-admin, and a tenant-admin cannot mint one.
     let (s, b) = srv
-        .call(Method::POST, "/v1/api-keys", Some(&admin_key), Some(json!({"name": "x", "role": "cpi-admin"})))
+        .call(
+            Method::POST,
+            "/v1/api-keys",
+            Some(&admin_key),
+            Some(json!({"name": "x", "role": "cpi-admin"})),
+        )
         .await;
     crate::harness::assert_error(s, &b, StatusCode::BAD_REQUEST, "invalid_role");
     srv.stop().await;

@@ -17,7 +17,12 @@ async fn lifecycle(srv: &TestServer) {
         let admin = admin.clone();
         async move {
             let (s, b) = srv
-                .call(Method::PATCH, "/v1/tenants/acme", Some(&admin), Some(json!({"status": status})))
+                .call(
+                    Method::PATCH,
+                    "/v1/tenants/acme",
+                    Some(&admin),
+                    Some(json!({"status": status})),
+                )
                 .await;
             assert_eq!(s, StatusCode::OK, "{b}");
             assert_eq!(b["status"], status);
@@ -32,17 +37,30 @@ async fn lifecycle(srv: &TestServer) {
         let (s, b) = srv.call(Method::GET, "/v1/api-keys", Some(cred), None).await;
         assert_eq!(s, StatusCode::OK, "{b}");
         let (s, b) = srv
-            .call(Method::PATCH, "/v1/tenants/acme", Some(cred), Some(json!({"settings": {"x": 1}})))
+            .call(
+                Method::PATCH,
+                "/v1/tenants/acme",
+                Some(cred),
+                Some(json!({"settings": {"x": 1}})),
+            )
             .await;
         assert_error(s, &b, StatusCode::FORBIDDEN, "tenant_suspended");
-        let (s, b) =
-            srv.call(Method::POST, "/v1/api-keys", Some(cred), Some(json!({"name": "n", "role": "viewer"}))).await;
+        let (s, b) = srv
+            .call(
+                Method::POST,
+                "/v1/api-keys",
+                Some(cred),
+                Some(json!({"name": "n", "role": "viewer"})),
+            )
+            .await;
         assert_error(s, &b, StatusCode::FORBIDDEN, "tenant_suspended");
     }
     // Nothing changed while suspended.
     let (_, t) = srv.call(Method::GET, "/v1/tenants/acme", Some(&admin), None).await;
     assert!(t["settings"].get("x").is_none(), "{t}");
-    let (_, keys) = srv.call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")], None).await;
+    let (_, keys) = srv
+        .call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")], None)
+        .await;
     assert_eq!(keys["data"].as_array().unwrap().len(), 1);
 
     // Archived: no access at all for tenant roles; the platform still reads it.
@@ -58,8 +76,9 @@ async fn lifecycle(srv: &TestServer) {
 
     // Reactivated: writes work again.
     set_status("active").await;
-    let (s, _) =
-        srv.call(Method::PATCH, "/v1/tenants/acme", Some(&ta), Some(json!({"settings": {"x": 1}}))).await;
+    let (s, _) = srv
+        .call(Method::PATCH, "/v1/tenants/acme", Some(&ta), Some(json!({"settings": {"x": 1}})))
+        .await;
     assert_eq!(s, StatusCode::OK);
 
     // Delete cascades: the key is gone (401), the tenant's token no longer authenticates.
@@ -71,10 +90,19 @@ async fn lifecycle(srv: &TestServer) {
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, b) = srv.call(Method::GET, "/v1/tenants/acme", Some(&admin), None).await;
     assert_error(s, &b, StatusCode::NOT_FOUND, "not_found");
-    assert!(srv.core().store().list_api_keys(&stoa_core::TenantId::parse("acme").unwrap()).await.unwrap().is_empty());
+    assert!(
+        srv.core()
+            .store()
+            .list_api_keys(&stoa_core::TenantId::parse("acme").unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Re-creating the id starts from nothing.
     srv.create_tenant("acme").await;
-    let (_, keys) = srv.call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")], None).await;
+    let (_, keys) = srv
+        .call_h(Method::GET, "/v1/api-keys", Some(&admin), &[("x-stoa-tenant", "acme")], None)
+        .await;
     assert_eq!(keys["data"], json!([]));
 }
 
@@ -101,13 +129,18 @@ async fn create_validation() {
         (json!({"id": "a", "name": "x"}), "invalid_tenant_id"),
         (json!({"id": "ok-id", "name": "  "}), "invalid_field"),
         (json!({"id": "ok-id", "name": "x", "settings": {"tier": "gold"}}), "invalid_settings"),
-        (json!({"id": "ok-id", "name": "x", "settings": {"auth": {"issuer": "ftp://x"}}}), "invalid_settings"),
+        (
+            json!({"id": "ok-id", "name": "x", "settings": {"auth": {"issuer": "ftp://x"}}}),
+            "invalid_settings",
+        ),
     ] {
         let (s, b) = srv.call(Method::POST, "/v1/tenants", Some(&admin), Some(body)).await;
         assert_error(s, &b, StatusCode::BAD_REQUEST, code);
     }
     srv.create_tenant("acme").await;
-    let (s, b) = srv.call(Method::POST, "/v1/tenants", Some(&admin), Some(json!({"id": "acme", "name": "x"}))).await;
+    let (s, b) = srv
+        .call(Method::POST, "/v1/tenants", Some(&admin), Some(json!({"id": "acme", "name": "x"})))
+        .await;
     assert_error(s, &b, StatusCode::CONFLICT, "tenant_exists");
     let (s, b) = srv
         .call(Method::PATCH, "/v1/tenants/acme", Some(&admin), Some(json!({"status": "deleted"})))
@@ -115,11 +148,21 @@ async fn create_validation() {
     assert_error(s, &b, StatusCode::BAD_REQUEST, "invalid_status");
     // Settings merge, tier shows through.
     let (s, b) = srv
-        .call(Method::PATCH, "/v1/tenants/acme", Some(&admin), Some(json!({"settings": {"tier": "starter", "a": {"b": 1}}})))
+        .call(
+            Method::PATCH,
+            "/v1/tenants/acme",
+            Some(&admin),
+            Some(json!({"settings": {"tier": "starter", "a": {"b": 1}}})),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{b}");
     let (_, b) = srv
-        .call(Method::PATCH, "/v1/tenants/acme", Some(&admin), Some(json!({"settings": {"a": {"c": 2}}})))
+        .call(
+            Method::PATCH,
+            "/v1/tenants/acme",
+            Some(&admin),
+            Some(json!({"settings": {"a": {"c": 2}}})),
+        )
         .await;
     assert_eq!(b["settings"], json!({"tier": "starter", "a": {"b": 1, "c": 2}}));
     assert_eq!(b["tier"], "starter");
