@@ -108,26 +108,52 @@ impl JwtAuth {
         if bound.is_empty() {
             return Err(Error::invalid_token("the token's issuer is not trusted"));
         }
-        // Which of the bound tenants: the only one, or the one the (verified) tenant claim names.
-        let first = &bound[0];
-        let realm = first.realm().ok_or_else(|| Error::internal("bound tenant without realm"))?;
-        let config = IssuerConfig {
-            issuer: realm.issuer.clone(),
-            jwks_uri: realm.jwks_uri.as_deref().and_then(|u| u.parse().ok()),
-            audiences: if realm.audiences.is_empty() {
+        // The signature is checked against the issuer's keys, with every audience any bound
+        // tenant accepts; then the tenant is chosen (the only one, or the one whose own tenant
+        // claim names it) and the audience is checked again against that tenant's settings.
+        let realms: Vec<(&Arc<Tenant>, crate::tenant::Realm)> =
+            bound.iter().filter_map(|t| t.realm().map(|r| (t, r))).collect();
+        let audiences_of = |r: &crate::tenant::Realm| {
+            if r.audiences.is_empty() {
                 vec![core.config.public_url.clone()]
             } else {
-                realm.audiences.clone()
-            },
+                r.audiences.clone()
+            }
+        };
+        let Some((_, first)) = realms.first() else {
+            return Err(Error::invalid_token("the token's issuer is not trusted"));
+        };
+        let mut all_audiences: Vec<String> =
+            realms.iter().flat_map(|(_, r)| audiences_of(r)).collect();
+        all_audiences.sort();
+        all_audiences.dedup();
+        let config = IssuerConfig {
+            issuer: first.issuer.clone(),
+            jwks_uri: first.jwks_uri.as_deref().and_then(|u| u.parse().ok()),
+            audiences: all_audiences,
         };
         let claims = self.verify(token, &config).await?;
-        let named = claims.string_claim(&realm.tenant_claim);
-        let tenant = match named {
-            Some(name) => bound.iter().find(|t| t.id.as_str() == name),
-            None if bound.len() == 1 => Some(first),
-            None => None,
+        let chosen = if realms.len() == 1 {
+            let (t, r) = &realms[0];
+            match claims.string_claim(&r.tenant_claim) {
+                Some(named) if named != t.id.as_str() => None,
+                _ => Some(&realms[0]),
+            }
+        } else {
+            let mut named = realms
+                .iter()
+                .filter(|(t, r)| claims.string_claim(&r.tenant_claim) == Some(t.id.as_str()));
+            match (named.next(), named.next()) {
+                (Some(one), None) => Some(one),
+                _ => None,
+            }
+        };
+        let (tenant, realm) = chosen.ok_or_else(|| {
+            Error::invalid_token("the token's tenant is not served by its issuer")
+        })?;
+        if !audiences_of(realm).iter().any(|a| claims.aud.contains(a)) {
+            return Err(Error::invalid_token("the token's audience is not this tenant's"));
         }
-        .ok_or_else(|| Error::invalid_token("the token's tenant is not served by its issuer"))?;
         let roles = match &realm.roles_claim {
             Some(name) => claim_strings(&claims, name),
             None => claims.roles(),

@@ -7,6 +7,7 @@
 pub mod apikey;
 mod authn;
 pub mod bootstrap;
+pub mod budget;
 pub mod clock;
 pub mod error;
 pub mod identity;
@@ -16,6 +17,7 @@ pub mod rbac;
 pub mod secrets;
 pub mod service;
 pub mod tenant;
+pub mod usage;
 
 pub use error::{Error, Result};
 pub use identity::{Credential, Principal};

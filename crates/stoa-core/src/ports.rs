@@ -11,6 +11,7 @@ use crate::apikey::ApiKey;
 use crate::error::StoreError;
 use crate::ids::{ApiKeyId, TenantId};
 use crate::tenant::Tenant;
+use crate::usage::{GroupBy, UsageGroup, UsageRecord};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -48,6 +49,24 @@ pub trait Store: Send + Sync + 'static {
         &self,
         hash: &[u8; 32],
     ) -> StoreResult<Option<(TenantId, ApiKeyId)>>;
+
+    // Usage, scoped by tenant.
+    async fn insert_usage(&self, tenant: &TenantId, records: &[UsageRecord]) -> StoreResult<()>;
+    /// Input plus output tokens recorded since `since_ms` (for one API key when given).
+    async fn usage_tokens_since(
+        &self,
+        tenant: &TenantId,
+        api_key: Option<&str>,
+        since_ms: i64,
+    ) -> StoreResult<u64>;
+    /// Totals in `[from_ms, to_ms)` grouped by `group_by`, ordered by key.
+    async fn usage_report(
+        &self,
+        tenant: &TenantId,
+        from_ms: i64,
+        to_ms: i64,
+        group_by: GroupBy,
+    ) -> StoreResult<Vec<UsageGroup>>;
 
     // Platform bootstrap.
     /// Stores a (sealed) platform secret unless one of that name exists; true if created.

@@ -20,6 +20,7 @@ use stoa_core::apikey::ApiKey;
 use stoa_core::clock::now_ms;
 use stoa_core::error::StoreError;
 use stoa_core::ports::{Store, StoreResult};
+use stoa_core::usage::{GroupBy, UsageGroup, UsageRecord};
 use stoa_core::{ApiKeyId, Tenant, TenantId};
 
 pub use migrations::MIGRATIONS;
@@ -118,6 +119,10 @@ impl SqlStore {
         tx.commit().await.map_err(other)?;
         Ok(out)
     }
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }
 
 const TENANT_COLS: &str = "id, name, description, status, settings, created_at, updated_at";
@@ -327,6 +332,148 @@ impl Store for SqlStore {
         let key: String = row.try_get(1).map_err(other)?;
         let tenant = TenantId::parse(&tenant).map_err(|e| StoreError::Other(e.to_string()))?;
         Ok(Some((tenant, ApiKeyId::from_trusted(key))))
+    }
+
+    async fn insert_usage(&self, tenant: &TenantId, records: &[UsageRecord]) -> StoreResult<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let t = tenant.as_str().to_owned();
+        let records = records.to_vec();
+        self.scoped(tenant, move |c| {
+            Box::pin(async move {
+                // Multi-row inserts in chunks: one round trip per chunk, not per record.
+                for chunk in records.chunks(64) {
+                    let mut sql = String::from(
+                        "INSERT INTO usage_records (tenant_id, at_ms, user_ref, api_key_id, source, provider, \
+                         model, purpose, input_tokens, output_tokens, cost_micros, status, degraded, unpriced, \
+                         latency_ms) VALUES ",
+                    );
+                    for i in 0..chunk.len() {
+                        let b = i * 15;
+                        if i > 0 {
+                            sql.push(',');
+                        }
+                        sql.push('(');
+                        for j in 1..=15 {
+                            if j > 1 {
+                                sql.push(',');
+                            }
+                            sql.push('$');
+                            sql.push_str(&(b + j).to_string());
+                        }
+                        sql.push(')');
+                    }
+                    let mut q = sqlx::query(&sql);
+                    for r in chunk {
+                        q = q
+                            .bind(t.clone())
+                            .bind(r.at_ms)
+                            .bind(r.user_ref.clone())
+                            .bind(r.api_key_id.clone())
+                            .bind(r.source.clone())
+                            .bind(r.provider.clone())
+                            .bind(r.model.clone())
+                            .bind(r.purpose.clone())
+                            .bind(to_i64(r.input_tokens))
+                            .bind(to_i64(r.output_tokens))
+                            .bind(to_i64(r.cost_micros))
+                            .bind(r.status.clone())
+                            .bind(i64::from(r.degraded))
+                            .bind(i64::from(r.unpriced))
+                            .bind(to_i64(r.latency_ms));
+                    }
+                    q.execute(&mut *c).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn usage_tokens_since(
+        &self,
+        tenant: &TenantId,
+        api_key: Option<&str>,
+        since_ms: i64,
+    ) -> StoreResult<u64> {
+        let t = tenant.as_str().to_owned();
+        let key = api_key.map(str::to_owned);
+        let n: i64 = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    let row = match key {
+                        None => {
+                            sqlx::query(
+                                "SELECT CAST(COALESCE(SUM(input_tokens + output_tokens), 0) AS BIGINT) \
+                                 FROM usage_records WHERE tenant_id = $1 AND at_ms >= $2",
+                            )
+                            .bind(t)
+                            .bind(since_ms)
+                            .fetch_one(&mut *c)
+                            .await?
+                        }
+                        Some(k) => {
+                            sqlx::query(
+                                "SELECT CAST(COALESCE(SUM(input_tokens + output_tokens), 0) AS BIGINT) \
+                                 FROM usage_records WHERE tenant_id = $1 AND api_key_id = $2 AND at_ms >= $3",
+                            )
+                            .bind(t)
+                            .bind(k)
+                            .bind(since_ms)
+                            .fetch_one(&mut *c)
+                            .await?
+                        }
+                    };
+                    row.try_get::<i64, _>(0)
+                })
+            })
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn usage_report(
+        &self,
+        tenant: &TenantId,
+        from_ms: i64,
+        to_ms: i64,
+        group_by: GroupBy,
+    ) -> StoreResult<Vec<UsageGroup>> {
+        let key_expr = match (group_by, self.backend) {
+            (GroupBy::Source, _) => "source",
+            (GroupBy::User, _) => "user_ref",
+            (GroupBy::Model, _) => "provider || '/' || model",
+            (GroupBy::Provider, _) => "provider",
+            (GroupBy::Day, Backend::Sqlite) => "strftime('%Y-%m-%d', at_ms / 1000, 'unixepoch')",
+            (GroupBy::Day, Backend::Postgres) => {
+                "to_char(to_timestamp(at_ms / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+            }
+        };
+        let sql = format!(
+            "SELECT {key_expr} AS k, CAST(COUNT(*) AS BIGINT), CAST(SUM(input_tokens) AS BIGINT), \
+             CAST(SUM(output_tokens) AS BIGINT), CAST(SUM(cost_micros) AS BIGINT) FROM usage_records \
+             WHERE tenant_id = $1 AND at_ms >= $2 AND at_ms < $3 GROUP BY k ORDER BY k"
+        );
+        let t = tenant.as_str().to_owned();
+        let rows = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    sqlx::query(&sql).bind(t).bind(from_ms).bind(to_ms).fetch_all(&mut *c).await
+                })
+            })
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let n = |i: usize| r.try_get::<i64, _>(i).map(|v| v.max(0) as u64).map_err(other);
+                Ok(UsageGroup {
+                    key: r.try_get::<String, _>(0).map_err(other)?,
+                    requests: n(1)?,
+                    input_tokens: n(2)?,
+                    output_tokens: n(3)?,
+                    cost_micros: n(4)?,
+                })
+            })
+            .collect()
     }
 
     async fn put_secret_if_absent(&self, name: &str, value: &[u8]) -> StoreResult<bool> {

@@ -8,12 +8,20 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::Backend;
 
 /// (version, description, SQLite script, PostgreSQL script)
-pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "usage",
+        include_str!("../migrations/sqlite/0002_usage.sql"),
+        include_str!("../migrations/postgres/0002_usage.sql"),
+    ),
+];
 
 pub(crate) fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -199,5 +199,26 @@ async fn tenant_realm_tokens() {
     assert_eq!(realm.total.load(Ordering::SeqCst), before);
     assert!(!realm.hits.lock().contains_key("evil"));
     assert_eq!(srv.core().verifier().jwks_fetch_count(&evil), 0);
+
+    // Two tenants on one issuer: the tenant claim picks the tenant, and the audience is checked
+    // against that tenant's own settings, not the other's.
+    let shared = format!("{base}/realms/shared");
+    for (t, aud) in [("initech", "aud-initech"), ("hooli", "aud-hooli")] {
+        srv.create_tenant(t).await;
+        let (s, b) = srv
+            .call(Method::PATCH, &format!("/v1/tenants/{t}"), Some(&srv.admin()),
+                Some(json!({"settings": {"auth": {"issuer": shared, "jwks_uri": format!("{shared}/jwks"), "audience": aud}}})))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{b}");
+    }
+    let t = sign(&key2, &shared, "aud-hooli", json!({"roles": ["viewer"], "tenant_id": "hooli"}));
+    let (s, me) = srv.call(Method::GET, "/v1/whoami", Some(&t), None).await;
+    assert_eq!((s, me["tenant_id"].as_str()), (StatusCode::OK, Some("hooli")), "{me}");
+    let t = sign(&key2, &shared, "aud-initech", json!({"roles": ["viewer"], "tenant_id": "hooli"}));
+    let (s, _) = srv.call(Method::GET, "/v1/whoami", Some(&t), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "initech's audience does not admit a hooli token");
+    let t = sign(&key2, &shared, "aud-hooli", json!({"roles": ["viewer"]}));
+    let (s, _) = srv.call(Method::GET, "/v1/whoami", Some(&t), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "ambiguous without a tenant claim");
     srv.stop().await;
 }

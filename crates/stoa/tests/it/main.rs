@@ -10,5 +10,6 @@ mod api_keys;
 mod cli;
 mod json;
 mod jwt;
+mod oidc;
 mod rbac;
 mod tenants;
