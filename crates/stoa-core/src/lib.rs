@@ -16,6 +16,7 @@ pub mod ports;
 pub mod rbac;
 pub mod secrets;
 pub mod service;
+pub mod settings;
 pub mod tenant;
 pub mod usage;
 

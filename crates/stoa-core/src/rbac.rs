@@ -71,10 +71,13 @@ pub enum Action {
     ApiKeyList,
     ApiKeyRevoke,
     LlmInvoke,
+    ChatSettingsRead,
+    ChatSettingsWrite,
+    UsageRead,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 13] = [
         Action::TenantCreate,
         Action::TenantList,
         Action::TenantRead,
@@ -85,14 +88,17 @@ impl Action {
         Action::ApiKeyList,
         Action::ApiKeyRevoke,
         Action::LlmInvoke,
+        Action::ChatSettingsRead,
+        Action::ChatSettingsWrite,
+        Action::UsageRead,
     ];
 
     pub fn kind(self) -> Kind {
         use Action::*;
         match self {
-            TenantList | TenantRead | ApiKeyList => Kind::Read,
+            TenantList | TenantRead | ApiKeyList | ChatSettingsRead | UsageRead => Kind::Read,
             TenantCreate | TenantUpdate | TenantUpdateSettings | TenantDelete | ApiKeyCreate
-            | ApiKeyRevoke => Kind::Write,
+            | ApiKeyRevoke | ChatSettingsWrite => Kind::Write,
             LlmInvoke => Kind::Invoke,
         }
     }
@@ -110,6 +116,9 @@ impl Action {
             ApiKeyList => "api_key.list",
             ApiKeyRevoke => "api_key.revoke",
             LlmInvoke => "llm.invoke",
+            ChatSettingsRead => "chat_settings.read",
+            ChatSettingsWrite => "chat_settings.write",
+            UsageRead => "usage.read",
         }
     }
 }
@@ -122,8 +131,16 @@ pub fn allowed(role: Role, action: Action) -> bool {
     matches!(
         (role, action),
         (CpiAdmin, _)
-            | (_, TenantList | TenantRead)
-            | (TenantAdmin, TenantUpdateSettings | ApiKeyCreate | ApiKeyList | ApiKeyRevoke)
+            | (_, TenantList | TenantRead | ChatSettingsRead)
+            | (
+                TenantAdmin,
+                TenantUpdateSettings
+                    | ApiKeyCreate
+                    | ApiKeyList
+                    | ApiKeyRevoke
+                    | ChatSettingsWrite
+                    | UsageRead
+            )
             | (TenantAdmin | Devops, LlmInvoke)
     )
 }
@@ -154,7 +171,9 @@ mod tests {
     #[test]
     fn viewer_reads_only() {
         for a in Action::ALL {
-            assert_eq!(allowed(Role::Viewer, a), a.kind() == Kind::Read && a != Action::ApiKeyList);
+            let reads =
+                a.kind() == Kind::Read && !matches!(a, Action::ApiKeyList | Action::UsageRead);
+            assert_eq!(allowed(Role::Viewer, a), reads, "{a:?}");
         }
     }
 

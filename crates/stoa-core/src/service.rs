@@ -29,6 +29,8 @@ pub struct CoreConfig {
     pub platform_issuer: Option<PlatformIssuer>,
     /// How long a cached tenant or API key is trusted before it is read again.
     pub cache_ttl: Duration,
+    /// Budget defaults for tenants without their own (`CHAT_DEFAULT_*_LIMIT`).
+    pub budget_defaults: crate::settings::BudgetDefaults,
 }
 
 #[derive(Clone, Debug)]
@@ -44,6 +46,7 @@ impl CoreConfig {
             public_url: public_url.into(),
             platform_issuer: None,
             cache_ttl: Duration::from_secs(30),
+            budget_defaults: crate::settings::BudgetDefaults::default(),
         }
     }
 }
@@ -54,6 +57,9 @@ pub struct Core {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: CoreConfig,
     pub(crate) hasher: KeyHasher,
+    pseudonyms: crate::secrets::Keyed,
+    pub(crate) counters: Arc<dyn crate::budget::Counters>,
+    pub(crate) usage: crate::usage::UsageWriter,
     tenants: Cache<TenantId, Cached<Tenant>>,
     api_keys: Cache<[u8; 32], Cached<ApiKey>>,
     pub(crate) jwt: crate::authn::JwtAuth,
@@ -95,10 +101,15 @@ impl Core {
         config: CoreConfig,
     ) -> Self {
         let hasher = KeyHasher::new(&master.derive("api-key-hash"));
+        let pseudonyms = crate::secrets::Keyed::new(&master.derive("pseudonym"));
+        let usage = crate::usage::UsageWriter::spawn(store.clone());
         let jwt = crate::authn::JwtAuth::new(issuer, verifier, &config);
         Self {
             store,
             hasher,
+            pseudonyms,
+            counters: Arc::new(crate::budget::LocalCounters::new()),
+            usage,
             tenants: Cache::new(100_000),
             api_keys: Cache::new(200_000),
             jwt,
@@ -112,6 +123,46 @@ impl Core {
 
     pub fn config(&self) -> &CoreConfig {
         &self.config
+    }
+
+    /// Replaces the budget and rate-limit counters (cluster mode shares them in Redis).
+    pub fn with_counters(mut self, counters: Arc<dyn crate::budget::Counters>) -> Self {
+        self.counters = counters;
+        self
+    }
+
+    /// A stable pseudonym for a subject: a keyed hash, so usage and audit never hold the
+    /// identity itself and cannot be reversed without the master key.
+    pub fn pseudonym(&self, subject: &str) -> String {
+        let h = self.pseudonyms.hash(subject.as_bytes());
+        h[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Waits until queued usage records are stored.
+    pub async fn flush(&self) {
+        self.usage.flush().await;
+    }
+
+    /// Drains background writers; call once on shutdown.
+    pub async fn shutdown(&self) {
+        self.usage.shutdown().await;
+    }
+
+    /// Usage of one tenant in `[from_ms, to_ms)`, grouped (F-55).
+    pub async fn usage_report(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+        from_ms: i64,
+        to_ms: i64,
+        group_by: crate::usage::GroupBy,
+    ) -> Result<Vec<crate::usage::UsageGroup>> {
+        self.authorize(p, Action::UsageRead, Some(tenant), "tenant").await?;
+        if to_ms <= from_ms {
+            return Err(Error::invalid("invalid_range", "`to` must be after `from`"));
+        }
+        self.usage.flush().await;
+        Ok(self.store.usage_report(tenant, from_ms, to_ms, group_by).await?)
     }
 
     // ---- authorization ---------------------------------------------------------------------
@@ -272,6 +323,25 @@ impl Core {
         self.forget_tenant(id);
         self.jwt.forget_issuers();
         tracing::info!(tenant = %id, status = t.status.as_str(), "tenant updated");
+        Ok(t)
+    }
+
+    /// Merges `patch` into the tenant's settings (read through to the store so concurrent
+    /// caches never lose a write), validates, stores, and invalidates caches.
+    pub(crate) async fn merge_tenant_settings(
+        &self,
+        id: &TenantId,
+        patch: &Map<String, Value>,
+    ) -> Result<Tenant> {
+        let mut t = self.store.get_tenant(id).await?.ok_or(Error::NotFound { what: "tenant" })?;
+        tenant::merge_settings(&mut t.settings, patch);
+        tenant::validate_settings(&t.settings)?;
+        t.updated_at = now_ms();
+        if !self.store.update_tenant(&t).await? {
+            return Err(Error::NotFound { what: "tenant" });
+        }
+        self.forget_tenant(id);
+        self.jwt.forget_issuers();
         Ok(t)
     }
 

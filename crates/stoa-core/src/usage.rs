@@ -3,6 +3,14 @@
 //! Records carry a pseudonymous user reference (a keyed hash of the subject), never the subject
 //! itself, and never any content.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::ids::TenantId;
+use crate::ports::Store;
+
 /// One LLM call's accounting.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UsageRecord {
@@ -55,4 +63,74 @@ pub struct UsageGroup {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub cost_micros: u64,
+}
+
+// Records are the common message and are not boxed: one allocation less per call.
+#[allow(clippy::large_enum_variant)]
+enum Msg {
+    Record(TenantId, UsageRecord),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Writes usage records off the request path, in batches (one multi-row insert per tenant per
+/// batch). `flush` waits until everything sent before it is stored; dropping the last handle
+/// and awaiting [`UsageWriter::shutdown`] drains the queue.
+#[derive(Clone)]
+pub struct UsageWriter {
+    tx: mpsc::Sender<Msg>,
+    task: Arc<parking_lot::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+}
+
+const BATCH: usize = 512;
+
+impl UsageWriter {
+    pub fn spawn(store: Arc<dyn Store>) -> Self {
+        let (tx, mut rx) = mpsc::channel::<Msg>(65_536);
+        let task = tokio::spawn(async move {
+            let mut buf = Vec::with_capacity(BATCH);
+            while rx.recv_many(&mut buf, BATCH).await > 0 {
+                let mut by_tenant: HashMap<TenantId, Vec<UsageRecord>> = HashMap::new();
+                let mut flushes = Vec::new();
+                for m in buf.drain(..) {
+                    match m {
+                        Msg::Record(t, r) => by_tenant.entry(t).or_default().push(r),
+                        Msg::Flush(done) => flushes.push(done),
+                    }
+                }
+                for (tenant, records) in by_tenant {
+                    if let Err(e) = store.insert_usage(&tenant, &records).await {
+                        tracing::error!(tenant = %tenant, records = records.len(), error = %e, "usage records lost");
+                    }
+                }
+                for done in flushes {
+                    let _ = done.send(());
+                }
+            }
+        });
+        Self { tx, task: Arc::new(parking_lot::Mutex::new(Some(task))) }
+    }
+
+    pub async fn record(&self, tenant: TenantId, record: UsageRecord) {
+        if self.tx.send(Msg::Record(tenant, record)).await.is_err() {
+            tracing::error!("usage writer stopped; record lost");
+        }
+    }
+
+    /// Waits until every record sent before this call is stored.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Msg::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    /// Stores what is queued and stops the writer.
+    pub async fn shutdown(&self) {
+        self.flush().await;
+        let task = self.task.lock().take();
+        if let Some(task) = task {
+            task.abort();
+            let _ = task.await;
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Handlers, one module per resource.
 
 pub(crate) mod api_keys;
+pub(crate) mod chat;
 pub(crate) mod health;
 pub(crate) mod tenants;

@@ -163,3 +163,75 @@ pub(crate) struct Health {
     #[schema(value_type = Object)]
     pub(crate) checks: Map<String, Value>,
 }
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ChatSettingsDto {
+    pub(crate) console_enabled: bool,
+    pub(crate) portal_enabled: bool,
+    /// Tokens per UTC day over every LLM call of the tenant.
+    pub(crate) daily_token_budget: u64,
+    /// Tokens per UTC month over every LLM call of the tenant.
+    pub(crate) monthly_token_budget: u64,
+}
+
+impl From<stoa_core::settings::ChatSettings> for ChatSettingsDto {
+    fn from(s: stoa_core::settings::ChatSettings) -> Self {
+        Self {
+            console_enabled: s.console_enabled,
+            portal_enabled: s.portal_enabled,
+            daily_token_budget: s.daily_token_budget,
+            monthly_token_budget: s.monthly_token_budget,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateChatSettings {
+    pub(crate) console_enabled: Option<bool>,
+    pub(crate) portal_enabled: Option<bool>,
+    pub(crate) daily_token_budget: Option<u64>,
+    pub(crate) monthly_token_budget: Option<u64>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UsageQuery {
+    /// `source`, `user`, `model`, `provider` or `day` (default).
+    pub(crate) group_by: Option<String>,
+    /// RFC 3339; default: the start of the current UTC month.
+    pub(crate) from: Option<String>,
+    /// RFC 3339, exclusive; default: now.
+    pub(crate) to: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UsageGroupDto {
+    pub(crate) key: String,
+    pub(crate) requests: u64,
+    pub(crate) input_tokens: u64,
+    pub(crate) output_tokens: u64,
+    pub(crate) cost_usd: f64,
+}
+
+impl From<&stoa_core::usage::UsageGroup> for UsageGroupDto {
+    fn from(g: &stoa_core::usage::UsageGroup) -> Self {
+        Self {
+            key: g.key.clone(),
+            requests: g.requests,
+            input_tokens: g.input_tokens,
+            output_tokens: g.output_tokens,
+            cost_usd: g.cost_micros as f64 / 1_000_000.0,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct UsageReport {
+    pub(crate) tenant_id: String,
+    pub(crate) group_by: String,
+    pub(crate) from: String,
+    pub(crate) to: String,
+    pub(crate) groups: Vec<UsageGroupDto>,
+    pub(crate) totals: UsageGroupDto,
+}

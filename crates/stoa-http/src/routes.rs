@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get};
 use tower_http::trace::TraceLayer;
 
-use crate::api::{api_keys, health, tenants};
+use crate::api::{api_keys, chat, health, tenants};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -27,6 +27,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/tenants/{id}", get(tenants::get).patch(tenants::patch).delete(tenants::delete))
         .route("/v1/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/v1/api-keys/{id}", delete(api_keys::revoke))
+        .route("/v1/chat/settings", get(chat::get_settings).put(chat::put_settings))
+        .route("/v1/chat/usage", get(chat::usage))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -93,6 +93,52 @@ async fn suite(store: &SqlStore) {
     assert!(!store.revoke_api_key(&acme.id, &ka.id, 6).await.unwrap(), "already revoked");
     assert_eq!(store.get_api_key(&acme.id, &ka.id).await.unwrap().unwrap().revoked_at, Some(5));
 
+    // Usage: batch insert, sums (per tenant and per key), grouped reports; scoped by tenant.
+    let rec = |at_ms: i64, key: Option<&str>, model: &str, tokens: (u64, u64)| {
+        stoa_core::usage::UsageRecord {
+            at_ms,
+            user_ref: "u1".into(),
+            api_key_id: key.map(str::to_owned),
+            source: "proxy".into(),
+            provider: "openai".into(),
+            model: model.into(),
+            purpose: "chat".into(),
+            input_tokens: tokens.0,
+            output_tokens: tokens.1,
+            cost_micros: 1_500,
+            status: "ok".into(),
+            degraded: false,
+            unpriced: false,
+            latency_ms: 12,
+        }
+    };
+    let day = 86_400_000;
+    let records: Vec<_> =
+        (0..100).map(|i| rec(10 * day + i, Some("k1"), "gpt-4o-mini", (10, 5))).collect();
+    store.insert_usage(&acme.id, &records).await.unwrap();
+    store.insert_usage(&acme.id, &[rec(11 * day, None, "gpt-4o", (1, 1))]).await.unwrap();
+    store
+        .insert_usage(&globex.id, &[rec(10 * day, Some("k1"), "gpt-4o", (1000, 1000))])
+        .await
+        .unwrap();
+    assert_eq!(store.usage_tokens_since(&acme.id, None, 0).await.unwrap(), 1502);
+    assert_eq!(store.usage_tokens_since(&acme.id, Some("k1"), 0).await.unwrap(), 1500);
+    assert_eq!(store.usage_tokens_since(&acme.id, None, 11 * day).await.unwrap(), 2);
+    use stoa_core::usage::GroupBy;
+    let by_model = store.usage_report(&acme.id, 0, 12 * day, GroupBy::Model).await.unwrap();
+    assert_eq!(
+        by_model.iter().map(|g| (g.key.as_str(), g.requests)).collect::<Vec<_>>(),
+        vec![("openai/gpt-4o", 1), ("openai/gpt-4o-mini", 100)]
+    );
+    assert_eq!(by_model[1].cost_micros, 150_000);
+    let by_day = store.usage_report(&acme.id, 0, 12 * day, GroupBy::Day).await.unwrap();
+    assert_eq!(
+        by_day.iter().map(|g| g.key.as_str()).collect::<Vec<_>>(),
+        vec!["1970-01-11", "1970-01-12"]
+    );
+    let windowed = store.usage_report(&acme.id, 11 * day, 12 * day, GroupBy::Source).await.unwrap();
+    assert_eq!((windowed.len(), windowed[0].input_tokens), (1, 1));
+
     // Deleting a tenant cascades to its keys and their index; the other tenant is untouched.
     assert!(store.delete_tenant(&acme.id).await.unwrap());
     assert!(!store.delete_tenant(&acme.id).await.unwrap());
@@ -100,6 +146,8 @@ async fn suite(store: &SqlStore) {
     assert!(store.list_api_keys(&acme.id).await.unwrap().is_empty());
     assert_eq!(store.api_key_tenant_by_hash(&[1; 32]).await.unwrap(), None);
     assert_eq!(store.list_api_keys(&globex.id).await.unwrap().len(), 1);
+    assert_eq!(store.usage_tokens_since(&acme.id, None, 0).await.unwrap(), 0, "usage cascades");
+    assert_eq!(store.usage_tokens_since(&globex.id, None, 0).await.unwrap(), 2000);
 
     // Platform bootstrap rows are idempotent.
     assert!(store.put_secret_if_absent("s", b"one").await.unwrap());

@@ -49,6 +49,19 @@ pub enum Database {
     Postgres(String),
 }
 
+/// The `CHAT_*` settings of section 12 that apply to every LLM call.
+#[derive(Clone, Debug)]
+pub struct ChatConfig {
+    pub agent_enabled: bool,
+    pub agent_model: String,
+    pub kill_switch: bool,
+    pub default_daily_limit: Option<u64>,
+    pub default_monthly_limit: Option<u64>,
+    pub max_conversation_messages: u64,
+    pub max_input_tokens: u64,
+    pub retention_days: u64,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -67,6 +80,7 @@ pub struct Config {
     pub cache_ttl: Duration,
     /// At most one JWKS refresh per issuer per this interval (`STOA_JWKS_MIN_REFRESH_SECS`).
     pub jwks_min_refresh: Duration,
+    pub chat: ChatConfig,
 }
 
 /// A configuration error: names the variable, never echoes a secret value.
@@ -162,6 +176,27 @@ impl Config {
                 v.parse().map_err(|_| err("STOA_JWKS_MIN_REFRESH_SECS", "expected seconds"))?,
             ),
         };
+        let bool_var = |var: &str, default: bool| match env.get(var).as_deref() {
+            None => Ok(default),
+            Some("true" | "1" | "yes") => Ok(true),
+            Some("false" | "0" | "no") => Ok(false),
+            Some(_) => Err(err(var, "expected true or false")),
+        };
+        let u64_var = |var: &str| -> Result<Option<u64>, ConfigError> {
+            env.get(var)
+                .map(|v| v.parse().map_err(|_| err(var, "expected a non-negative integer")))
+                .transpose()
+        };
+        let chat = ChatConfig {
+            agent_enabled: bool_var("CHAT_AGENT_ENABLED", true)?,
+            agent_model: env.get("CHAT_AGENT_MODEL").unwrap_or_else(|| "claude-sonnet-4-6".into()),
+            kill_switch: bool_var("CHAT_KILL_SWITCH", false)?,
+            default_daily_limit: u64_var("CHAT_DEFAULT_DAILY_LIMIT")?,
+            default_monthly_limit: u64_var("CHAT_DEFAULT_MONTHLY_LIMIT")?,
+            max_conversation_messages: u64_var("CHAT_MAX_CONVERSATION_MESSAGES")?.unwrap_or(50),
+            max_input_tokens: u64_var("CHAT_MAX_INPUT_TOKENS")?.unwrap_or(4096),
+            retention_days: u64_var("CHAT_RETENTION_DAYS")?.unwrap_or(90),
+        };
         Ok(Self {
             listen,
             public_url,
@@ -179,6 +214,7 @@ impl Config {
             platform_issuer,
             cache_ttl,
             jwks_min_refresh,
+            chat,
         })
     }
 }
@@ -207,6 +243,8 @@ mod tests {
             ("STOA_DATABASE_URL", "mysql://x"),
             ("STOA_ENVIRONMENT", "production"),
             ("STOA_LOG_FORMAT", "xml"),
+            ("CHAT_MAX_INPUT_TOKENS", "-1"),
+            ("CHAT_KILL_SWITCH", "maybe"),
         ] {
             let e = Config::from_env(&env(&[(var, val)])).unwrap_err().to_string();
             assert!(e.contains(var), "{e}");

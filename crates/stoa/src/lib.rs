@@ -71,6 +71,10 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
     let mut core_config = CoreConfig::new(config.public_url.clone());
     core_config.platform_issuer = config.platform_issuer.clone();
     core_config.cache_ttl = config.cache_ttl;
+    core_config.budget_defaults = stoa_core::settings::BudgetDefaults {
+        daily: config.chat.default_daily_limit,
+        monthly: config.chat.default_monthly_limit,
+    };
     let core = Core::new(Arc::new(store), &master, issuer, verifier, core_config);
     Ok((Arc::new(core), items))
 }
@@ -115,6 +119,7 @@ impl Server {
             let _ = tx.send(());
         }
         (&mut self.task).await.context("server task panicked")?.context("server failed")?;
+        self.core.shutdown().await;
         Ok(())
     }
 

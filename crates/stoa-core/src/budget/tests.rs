@@ -24,21 +24,22 @@ async fn reserve_settle_release() {
     let c = LocalCounters::new();
     let l = limit("acme", 100);
     assert!(matches!(
-        c.reserve(&[l.clone()], 10, NOV_23_NOON).await,
+        c.reserve(std::slice::from_ref(&l), 10, NOV_23_NOON).await,
         Err(ReserveError::NeedsBaseline(_))
     ));
     c.seed(&l.key, 50).await;
     c.seed(&l.key, 0).await; // already loaded: ignored
-    let r = c.reserve(&[l.clone()], 40, NOV_23_NOON).await.unwrap();
+    let r = c.reserve(std::slice::from_ref(&l), 40, NOV_23_NOON).await.unwrap();
     assert_eq!(c.current(&l.key).await, Some(90));
-    let Err(ReserveError::Exceeded(e)) = c.reserve(&[l.clone()], 11, NOV_23_NOON).await else {
+    let Err(ReserveError::Exceeded(e)) = c.reserve(std::slice::from_ref(&l), 11, NOV_23_NOON).await
+    else {
         panic!()
     };
     assert_eq!(e.remaining, 10);
     assert_eq!(e.retry_after, Duration::from_secs(12 * 3600));
     c.settle(&r, 5).await;
     assert_eq!(c.current(&l.key).await, Some(55));
-    let r = c.reserve(&[l.clone()], 45, NOV_23_NOON).await.unwrap();
+    let r = c.reserve(std::slice::from_ref(&l), 45, NOV_23_NOON).await.unwrap();
     c.release(&r).await;
     assert_eq!(c.current(&l.key).await, Some(55));
 }

@@ -7,6 +7,7 @@
 mod harness;
 
 mod api_keys;
+mod chat_settings;
 mod cli;
 mod json;
 mod jwt;

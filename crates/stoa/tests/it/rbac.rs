@@ -49,6 +49,12 @@ fn rows() -> Vec<Row> {
         r("list keys", Other, [OK, NOPE, NOPE, NOPE]),
         r("revoke key", Own, [GONE, GONE, FORBID, FORBID]),
         r("revoke key", Other, [GONE, NOPE, NOPE, NOPE]),
+        r("read chat settings", Own, [OK, OK, OK, OK]),
+        r("read chat settings", Other, [OK, NOPE, NOPE, NOPE]),
+        r("write chat settings", Own, [OK, OK, FORBID, FORBID]),
+        r("write chat settings", Other, [OK, NOPE, NOPE, NOPE]),
+        r("read usage", Own, [OK, OK, FORBID, FORBID]),
+        r("read usage", Other, [OK, NOPE, NOPE, NOPE]),
     ]
 }
 
@@ -119,6 +125,18 @@ async fn rbac_matrix() {
                 "revoke key" => {
                     let (id, _) = srv.create_key(target, "viewer").await;
                     (Method::DELETE, format!("/v1/api-keys/{id}"), None, Some(target))
+                }
+                "read chat settings" => {
+                    (Method::GET, "/v1/chat/settings".into(), None, Some(target))
+                }
+                "write chat settings" => (
+                    Method::PUT,
+                    "/v1/chat/settings".into(),
+                    Some(json!({"daily_token_budget": 1000 + n})),
+                    Some(target),
+                ),
+                "read usage" => {
+                    (Method::GET, "/v1/chat/usage?group_by=source".into(), None, Some(target))
                 }
                 other => panic!("unknown row {other}"),
             };
