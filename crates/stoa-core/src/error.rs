@@ -23,6 +23,21 @@ pub enum Error {
     /// The request is well-formed JSON but its content is invalid (400/422).
     #[error("{message}")]
     Invalid { code: &'static str, message: Cow<'static, str> },
+    /// A budget or rate limit refuses the call (429, with `Retry-After`).
+    #[error("{message}")]
+    Limited {
+        code: &'static str,
+        message: Cow<'static, str>,
+        retry_after: std::time::Duration,
+        /// Tokens left in the exhausted budget (`X-Stoa-Budget-Remaining`).
+        remaining: Option<u64>,
+    },
+    /// The request is too large to send (413).
+    #[error("{message}")]
+    TooLarge { code: &'static str, message: Cow<'static, str> },
+    /// The provider failed after retries and fallback (502), or timed out (504).
+    #[error("{message}")]
+    Upstream { code: &'static str, message: Cow<'static, str>, timeout: bool },
     /// A dependency (database, ledger) is unavailable (503).
     #[error("{message}")]
     Unavailable { code: &'static str, message: Cow<'static, str> },
@@ -55,6 +70,9 @@ impl Error {
             | Error::Forbidden { code, .. }
             | Error::Conflict { code, .. }
             | Error::Invalid { code, .. }
+            | Error::Limited { code, .. }
+            | Error::TooLarge { code, .. }
+            | Error::Upstream { code, .. }
             | Error::Unavailable { code, .. } => code,
             Error::NotFound { .. } => "not_found",
             Error::Internal(_) => "internal_error",

@@ -8,8 +8,8 @@ use crate::rbac::Role;
 pub enum Credential {
     /// A JWT from this issuer (the built-in one, the platform realm or a tenant realm).
     Jwt { issuer: String },
-    /// A `stoa_sk_…` API key.
-    ApiKey { id: ApiKeyId },
+    /// A `stoa_sk_…` API key, with what it restricts.
+    ApiKey { id: ApiKeyId, purposes: Vec<String>, daily_token_budget: Option<u64> },
 }
 
 /// An authenticated caller. `tenant` is `None` only for platform principals (cpi-admin).

@@ -12,6 +12,8 @@ pub mod clock;
 pub mod error;
 pub mod identity;
 pub mod ids;
+pub mod keys;
+pub mod llm;
 pub mod ports;
 pub mod rbac;
 pub mod secrets;

@@ -60,6 +60,8 @@ pub struct Core {
     pseudonyms: crate::secrets::Keyed,
     pub(crate) counters: Arc<dyn crate::budget::Counters>,
     pub(crate) usage: crate::usage::UsageWriter,
+    pub(crate) llm: crate::llm::LlmSettings,
+    pub(crate) prices: Arc<stoa_llm::price::PriceTable>,
     tenants: Cache<TenantId, Cached<Tenant>>,
     api_keys: Cache<[u8; 32], Cached<ApiKey>>,
     pub(crate) jwt: crate::authn::JwtAuth,
@@ -110,6 +112,8 @@ impl Core {
             pseudonyms,
             counters: Arc::new(crate::budget::LocalCounters::new()),
             usage,
+            llm: crate::llm::LlmSettings::unconfigured(),
+            prices: Arc::new(stoa_llm::price::PriceTable::default()),
             tenants: Cache::new(100_000),
             api_keys: Cache::new(200_000),
             jwt,
@@ -123,6 +127,18 @@ impl Core {
 
     pub fn config(&self) -> &CoreConfig {
         &self.config
+    }
+
+    /// Installs the providers and limits of the LLM pipeline.
+    pub fn with_llm(mut self, llm: crate::llm::LlmSettings) -> Self {
+        self.prices = Arc::new(llm.prices.clone());
+        self.llm = llm;
+        self
+    }
+
+    /// The provider key ring (rotation replaces its contents).
+    pub fn keys(&self) -> &Arc<crate::keys::KeyRing> {
+        &self.llm.keys
     }
 
     /// Replaces the budget and rate-limit counters (cluster mode shares them in Redis).
@@ -463,7 +479,11 @@ impl Core {
             subject: Subject(format!("apikey:{}", key.id)),
             role: key.role,
             tenant: Some(key.tenant.clone()),
-            credential: Credential::ApiKey { id: key.id.clone() },
+            credential: Credential::ApiKey {
+                id: key.id.clone(),
+                purposes: key.purposes.clone(),
+                daily_token_budget: key.daily_token_budget,
+            },
             scopes: Vec::new(),
         })
     }

@@ -3,4 +3,5 @@
 pub(crate) mod api_keys;
 pub(crate) mod chat;
 pub(crate) mod health;
+pub(crate) mod proxy;
 pub(crate) mod tenants;

@@ -13,6 +13,8 @@ pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    retry_after: Option<std::time::Duration>,
+    budget_remaining: Option<u64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -29,13 +31,30 @@ pub(crate) struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after: None, budget_remaining: None }
     }
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "no such route")
     }
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// `Retry-After` and `X-Stoa-Budget-Remaining`, when the error carries them.
+    pub(crate) fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
+        if let Some(d) = self.retry_after {
+            let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        if let Some(r) = self.budget_remaining {
+            headers.insert("x-stoa-budget-remaining", HeaderValue::from(r));
+        }
     }
 }
 
@@ -49,6 +68,16 @@ impl From<Error> for ApiError {
             Error::Conflict { .. } => StatusCode::CONFLICT,
             Error::Invalid { .. } => StatusCode::BAD_REQUEST,
             Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Upstream { timeout: true, .. } => StatusCode::GATEWAY_TIMEOUT,
+            Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            Error::Limited { retry_after, remaining, .. } => {
+                let (retry_after, remaining) = (*retry_after, *remaining);
+                let mut out = Self::new(StatusCode::TOO_MANY_REQUESTS, code, e.to_string());
+                out.retry_after = Some(retry_after);
+                out.budget_remaining = remaining;
+                return out;
+            }
             Error::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 return Self::new(StatusCode::INTERNAL_SERVER_ERROR, code, "something went wrong");
@@ -100,9 +129,11 @@ impl From<PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut headers = axum::http::HeaderMap::new();
+        self.add_headers(&mut headers);
         let body =
             ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
-        let mut resp = (self.status, Json(body)).into_response();
+        let mut resp = (self.status, headers, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }

@@ -6,18 +6,29 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
-use crate::api::{api_keys, chat, health, tenants};
+use crate::api::{api_keys, chat, health, proxy, tenants};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Largest control-plane request body.
 pub(crate) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// Largest LLM request body (prompts can be long; the token limit is checked separately).
+pub(crate) const MAX_LLM_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 pub fn router(state: AppState) -> Router {
+    let llm = Router::new()
+        .route("/v1/chat/completions", post(proxy::chat_completions))
+        .route("/v1/messages", post(proxy::messages))
+        .route("/v1beta/models/{model_action}", post(proxy::gemini))
+        .route("/v1/models/{model_action}", post(proxy::gemini))
+        .layer(DefaultBodyLimit::max(MAX_LLM_BODY_BYTES));
     Router::new()
+        .merge(llm)
+        .route("/v1/models", get(proxy::models))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(openapi))

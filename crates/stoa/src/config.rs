@@ -62,6 +62,28 @@ pub struct ChatConfig {
     pub retention_days: u64,
 }
 
+/// Providers: where they are and how to call them (keys are loaded by `secrets`).
+#[derive(Clone, Debug)]
+pub struct ProvidersConfig {
+    pub anthropic_base: String,
+    pub openai_base: String,
+    pub gemini_base: String,
+    /// Tier A fallback: a local OpenAI-compatible server (`STOA_LOCAL_LLM_URL`).
+    pub local_base: Option<String>,
+    /// The model name sent to the local server (`STOA_LOCAL_MODEL`).
+    pub local_model: String,
+    /// Keys from the environment; files in the secret directories win over these.
+    pub env_keys: Vec<(&'static str, secrecy::SecretString)>,
+    /// `alias=provider/model` pairs (`STOA_MODEL_ALIASES`, comma separated).
+    pub aliases: Vec<(String, String)>,
+    /// Price overrides: a JSON object `{"provider/model": {"input": .., "output": ..}}`
+    /// (`STOA_PRICES`).
+    pub price_overrides: Option<serde_json::Value>,
+    pub max_attempts: u32,
+    pub max_retry_wait: Duration,
+    pub request_timeout: Duration,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -81,6 +103,7 @@ pub struct Config {
     /// At most one JWKS refresh per issuer per this interval (`STOA_JWKS_MIN_REFRESH_SECS`).
     pub jwks_min_refresh: Duration,
     pub chat: ChatConfig,
+    pub providers: ProvidersConfig,
 }
 
 /// A configuration error: names the variable, never echoes a secret value.
@@ -197,6 +220,65 @@ impl Config {
             max_input_tokens: u64_var("CHAT_MAX_INPUT_TOKENS")?.unwrap_or(4096),
             retention_days: u64_var("CHAT_RETENTION_DAYS")?.unwrap_or(90),
         };
+        let url_var = |var: &str, default: &str| -> Result<String, ConfigError> {
+            let v = env.get(var).unwrap_or_else(|| default.to_owned());
+            if v.starts_with("http://") || v.starts_with("https://") {
+                Ok(v.trim_end_matches('/').to_owned())
+            } else {
+                Err(err(var, "expected an http(s) URL without a trailing path"))
+            }
+        };
+        let local_base = match env.get("STOA_LOCAL_LLM_URL") {
+            None => None,
+            Some(_) => Some(url_var("STOA_LOCAL_LLM_URL", "")?),
+        };
+        let mut aliases = Vec::new();
+        if let Some(list) = env.get("STOA_MODEL_ALIASES") {
+            for pair in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let (a, m) = pair
+                    .split_once('=')
+                    .filter(|(a, m)| !a.is_empty() && m.contains('/'))
+                    .ok_or_else(|| err("STOA_MODEL_ALIASES", "expected alias=provider/model,…"))?;
+                aliases.push((a.trim().to_owned(), m.trim().to_owned()));
+            }
+        }
+        let price_overrides = env
+            .get("STOA_PRICES")
+            .map(|v| {
+                serde_json::from_str(&v).map_err(|_| err("STOA_PRICES", "expected a JSON object"))
+            })
+            .transpose()?;
+        let env_keys = [
+            ("anthropic", "ANTHROPIC_API_KEY"),
+            ("openai", "OPENAI_API_KEY"),
+            ("gemini", "GEMINI_API_KEY"),
+            ("local", "STOA_LOCAL_LLM_KEY"),
+        ]
+        .into_iter()
+        .filter_map(|(p, var)| {
+            env.get(var).map(|v| (p, secrecy::SecretString::from(v.trim().to_owned())))
+        })
+        .collect();
+        let providers = ProvidersConfig {
+            anthropic_base: url_var("STOA_ANTHROPIC_BASE_URL", "https://api.anthropic.com")?,
+            openai_base: url_var("STOA_OPENAI_BASE_URL", "https://api.openai.com")?,
+            gemini_base: url_var(
+                "STOA_GEMINI_BASE_URL",
+                "https://generativelanguage.googleapis.com",
+            )?,
+            local_base,
+            local_model: env.get("STOA_LOCAL_MODEL").unwrap_or_else(|| "local".into()),
+            env_keys,
+            aliases,
+            price_overrides,
+            max_attempts: u64_var("STOA_PROVIDER_MAX_ATTEMPTS")?.unwrap_or(3).clamp(1, 10) as u32,
+            max_retry_wait: Duration::from_millis(
+                u64_var("STOA_PROVIDER_MAX_RETRY_WAIT_MS")?.unwrap_or(10_000),
+            ),
+            request_timeout: Duration::from_secs(
+                u64_var("STOA_PROVIDER_TIMEOUT_SECS")?.unwrap_or(120),
+            ),
+        };
         Ok(Self {
             listen,
             public_url,
@@ -215,6 +297,7 @@ impl Config {
             cache_ttl,
             jwks_min_refresh,
             chat,
+            providers,
         })
     }
 }
@@ -245,11 +328,21 @@ mod tests {
             ("STOA_LOG_FORMAT", "xml"),
             ("CHAT_MAX_INPUT_TOKENS", "-1"),
             ("CHAT_KILL_SWITCH", "maybe"),
+            ("STOA_OPENAI_BASE_URL", "api.openai.com"),
+            ("STOA_MODEL_ALIASES", "fast"),
+            ("STOA_PRICES", "{nope"),
         ] {
             let e = Config::from_env(&env(&[(var, val)])).unwrap_err().to_string();
             assert!(e.contains(var), "{e}");
             assert!(!e.contains('\n'));
         }
+    }
+
+    #[test]
+    fn keys_never_print() {
+        let c = Config::from_env(&env(&[("OPENAI_API_KEY", "sk-canary-123")])).unwrap();
+        assert!(!format!("{c:?}").contains("canary"));
+        assert_eq!(c.providers.env_keys.len(), 1);
     }
 
     #[test]

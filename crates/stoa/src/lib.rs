@@ -75,8 +75,66 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
         daily: config.chat.default_daily_limit,
         monthly: config.chat.default_monthly_limit,
     };
-    let core = Core::new(Arc::new(store), &master, issuer, verifier, core_config);
+    let core = Core::new(Arc::new(store), &master, issuer, verifier, core_config)
+        .with_llm(llm_settings(config)?);
     Ok((Arc::new(core), items))
+}
+
+/// Providers (one pooled client each), keys, prices, aliases and limits of the pipeline.
+pub fn llm_settings(config: &Config) -> anyhow::Result<stoa_core::llm::LlmSettings> {
+    use stoa_llm::{Provider, ProviderKind};
+    let pc = &config.providers;
+    let client = || -> anyhow::Result<reqwest::Client> {
+        reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .read_timeout(pc.request_timeout)
+            .tcp_nodelay(true)
+            .pool_idle_timeout(std::time::Duration::from_secs(90))
+            .pool_max_idle_per_host(256)
+            .build()
+            .context("cannot build a provider HTTP client")
+    };
+    let url = |var: &str, v: &str| -> anyhow::Result<stoa_auth::Url> {
+        stoa_auth::Url::parse(v)
+            .map_err(|_| anyhow::anyhow!("invalid configuration: {var}: not a URL"))
+    };
+    let mut providers = std::collections::HashMap::new();
+    for (kind, var, base) in [
+        (ProviderKind::Anthropic, "STOA_ANTHROPIC_BASE_URL", &pc.anthropic_base),
+        (ProviderKind::OpenAi, "STOA_OPENAI_BASE_URL", &pc.openai_base),
+        (ProviderKind::Gemini, "STOA_GEMINI_BASE_URL", &pc.gemini_base),
+    ] {
+        providers.insert(kind, Provider::new(kind, url(var, base)?, client()?));
+    }
+    let local = match &pc.local_base {
+        Some(base) => Some((
+            Provider::new(ProviderKind::Local, url("STOA_LOCAL_LLM_URL", base)?, client()?),
+            pc.local_model.clone(),
+        )),
+        None => None,
+    };
+    let keys = secrets::load_provider_keys(config)?;
+    let mut prices = stoa_llm::PriceTable::default();
+    if let Some(overrides) = &pc.price_overrides {
+        prices = prices
+            .with_overrides(overrides)
+            .map_err(|e| anyhow::anyhow!("invalid configuration: STOA_PRICES: {e}"))?;
+    }
+    let backoff = stoa_llm::Backoff {
+        max_attempts: pc.max_attempts,
+        max_total_wait: pc.max_retry_wait,
+        ..stoa_llm::Backoff::default()
+    };
+    Ok(stoa_core::llm::LlmSettings {
+        providers,
+        local,
+        keys: Arc::new(stoa_core::keys::KeyRing::new(keys)),
+        prices,
+        aliases: pc.aliases.iter().cloned().collect(),
+        backoff,
+        max_input_tokens: config.chat.max_input_tokens,
+        default_max_output: 4096,
+    })
 }
 
 /// A running server: its address and a handle to stop it.

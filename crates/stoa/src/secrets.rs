@@ -75,3 +75,45 @@ fn create_new(path: &Path) -> anyhow::Result<Option<MasterKey>> {
         Err(e) => Err(e).with_context(|| format!("cannot create {}", path.display())),
     }
 }
+
+/// Provider keys (F-40): a file named after the provider (`anthropic`, `openai`, `gemini`,
+/// `local`) in `$CREDENTIALS_DIRECTORY` or `STOA_SECRETS_DIR` wins over the environment
+/// variable. Whitespace is trimmed; an unreadable or empty file stops start-up with an error
+/// naming the file, never its content.
+pub fn load_provider_keys(
+    config: &Config,
+) -> anyhow::Result<std::collections::HashMap<stoa_llm::ProviderKind, secrecy::SecretString>> {
+    use secrecy::ExposeSecret;
+    let mut keys = std::collections::HashMap::new();
+    for kind in stoa_llm::ProviderKind::ALL {
+        let name = kind.as_str();
+        let mut found = None;
+        for dir in &config.secret_dirs {
+            let path = dir.join(name);
+            if !path.exists() {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                anyhow::anyhow!("cannot read provider key file {}: {}", path.display(), e.kind())
+            })?;
+            let trimmed = text.trim();
+            if trimmed.is_empty() {
+                bail!("provider key file {} is empty", path.display());
+            }
+            found = Some(secrecy::SecretString::from(trimmed.to_owned()));
+            break;
+        }
+        if found.is_none() {
+            found = config
+                .providers
+                .env_keys
+                .iter()
+                .find(|(p, k)| *p == name && !k.expose_secret().is_empty())
+                .map(|(_, k)| k.clone());
+        }
+        if let Some(k) = found {
+            keys.insert(kind, k);
+        }
+    }
+    Ok(keys)
+}

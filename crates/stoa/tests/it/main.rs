@@ -12,5 +12,6 @@ mod cli;
 mod json;
 mod jwt;
 mod oidc;
+mod proxy;
 mod rbac;
 mod tenants;
