@@ -22,6 +22,16 @@ pub struct KeyStatus {
     /// 1 for the first key loaded, +1 on every change.
     pub generation: u64,
     pub loaded_at_ms: i64,
+    /// Last call that the provider answered (ms), if any since start.
+    pub last_success_ms: Option<i64>,
+    /// Class of the last provider failure (`rate_limited`, `server`, …), if any.
+    pub last_error: Option<&'static str>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct Health {
+    last_success_ms: Option<i64>,
+    last_error: Option<&'static str>,
 }
 
 struct Slot {
@@ -33,6 +43,7 @@ struct Slot {
 #[derive(Default)]
 pub struct KeyRing {
     slots: RwLock<HashMap<ProviderKind, Slot>>,
+    health: RwLock<HashMap<ProviderKind, Health>>,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -77,19 +88,34 @@ impl KeyRing {
         changed
     }
 
+    /// Notes how a call with this provider's key went (for `GET /v1/admin/keys`).
+    pub fn note(&self, provider: ProviderKind, outcome: Result<(), &'static str>) {
+        let mut h = self.health.write();
+        let e = h.entry(provider).or_default();
+        match outcome {
+            Ok(()) => e.last_success_ms = Some(now_ms()),
+            Err(class) => e.last_error = Some(class),
+        }
+    }
+
     pub fn status(&self) -> Vec<KeyStatus> {
         let slots = self.slots.read();
+        let health = self.health.read();
         ProviderKind::ALL
             .into_iter()
-            .map(|p| match slots.get(&p) {
-                Some(s) => KeyStatus {
+            .map(|p| {
+                let h = health.get(&p).copied().unwrap_or_default();
+                let (configured, generation, loaded_at_ms) = match slots.get(&p) {
+                    Some(s) => (true, s.generation, s.loaded_at_ms),
+                    None => (false, 0, 0),
+                };
+                KeyStatus {
                     provider: p,
-                    configured: true,
-                    generation: s.generation,
-                    loaded_at_ms: s.loaded_at_ms,
-                },
-                None => {
-                    KeyStatus { provider: p, configured: false, generation: 0, loaded_at_ms: 0 }
+                    configured,
+                    generation,
+                    loaded_at_ms,
+                    last_success_ms: h.last_success_ms,
+                    last_error: h.last_error,
                 }
             })
             .collect()

@@ -5,6 +5,8 @@
 //! calls one [`Core`] method per request and maps the result.
 
 pub mod apikey;
+pub mod audit;
+mod auditing;
 mod authn;
 pub mod bootstrap;
 pub mod budget;
@@ -22,6 +24,7 @@ pub mod settings;
 pub mod tenant;
 pub mod usage;
 
+pub use auditing::verify_chain;
 pub use error::{Error, Result};
 pub use identity::{Credential, Principal};
 pub use ids::{ApiKeyId, Subject, TenantId};

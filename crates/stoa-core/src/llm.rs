@@ -139,6 +139,10 @@ pub(crate) struct Settlement {
     pub(crate) model: ModelRef,
     pub(crate) started: Instant,
     pub(crate) input_estimate: u64,
+    pub(crate) ledger: crate::audit::Ledger,
+    /// The pending ledger entry this call's final entry completes.
+    pub(crate) pending: crate::audit::AuditEvent,
+    pub(crate) pending_seq: i64,
 }
 
 impl Settlement {
@@ -152,13 +156,53 @@ impl Settlement {
         self.record.unpriced = unpriced;
         self.record.status = status.to_owned();
         self.record.latency_ms = self.started.elapsed().as_millis() as u64;
+        let fin = self.final_entry(status);
+        self.ledger.record(fin).await;
         self.usage.record(self.tenant.clone(), self.record).await;
+    }
+
+    /// The ledger entry that completes the pending one, from the usage record.
+    fn final_entry(&self, status: &str) -> crate::audit::AuditEvent {
+        let r = &self.record;
+        crate::audit::AuditEvent {
+            at_ms: now_ms(),
+            status: status.to_owned(),
+            provider: Some(r.provider.clone()),
+            model: Some(r.model.clone()),
+            input_tokens: r.input_tokens,
+            output_tokens: r.output_tokens,
+            cost_micros: r.cost_micros,
+            latency_ms: r.latency_ms,
+            fallback: r.degraded,
+            refers_to: Some(self.pending_seq),
+            detail: r.unpriced.then(|| serde_json::json!({"unpriced": true})),
+            ..self.pending.clone()
+        }
     }
 }
 
 impl Core {
-    /// Runs one LLM call through the pipeline.
+    /// Runs one LLM call through the pipeline. A refusal before the provider is called is
+    /// audited with its code; a call that reached the pending entry is audited by its final
+    /// entry instead.
     pub async fn llm_call(&self, p: &Principal, req: LlmRequest) -> Result<LlmResponse> {
+        let tenant = req.tenant.clone();
+        let mut pending = false;
+        let r = self.llm_call_inner(p, req, &mut pending).await;
+        if let Err(e) = &r
+            && !pending
+        {
+            self.audit_refusal(Some(p), tenant.as_ref(), "llm.call", e).await;
+        }
+        r
+    }
+
+    async fn llm_call_inner(
+        &self,
+        p: &Principal,
+        req: LlmRequest,
+        pending_written: &mut bool,
+    ) -> Result<LlmResponse> {
         let started = Instant::now();
         let llm = &self.llm;
         let tenant_id = self.scope_of(p, req.tenant.clone())?;
@@ -228,6 +272,45 @@ impl Core {
             });
         }
 
+        // The provider's body: the client's own when the formats match, else translated.
+        let provider_format = model.provider.wire_format();
+        let original = body.clone();
+        let mut client_wants_usage = true;
+        let outbound = if provider_format == format {
+            wire::set_model(format, &mut body, &model.model);
+            if stream {
+                client_wants_usage = wire::ensure_stream_usage(format, &mut body);
+            }
+            body
+        } else {
+            let canonical = match wire::parse_request(format, &body) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.counters.release(&reservation).await;
+                    return Err(Error::invalid(e.code(), e.to_string()));
+                }
+            };
+            let mut canonical = canonical;
+            canonical.stream = stream;
+            client_wants_usage = format != WireFormat::OpenAi || openai_asked_usage(&original);
+            wire::render_request(provider_format, &canonical, &model.model)
+        };
+
+        // F-25: no call goes out unaudited.
+        let mut pending = self.event(Some(p), Some(&tenant.id), "llm.call", "pending");
+        pending.provider = Some(model.provider.as_str().to_owned());
+        pending.model = Some(model.model.clone());
+        pending.purpose = Some(purpose.clone());
+        pending.input_tokens = input_tokens;
+        let pending_seq = match self.ledger.append(pending.clone()).await {
+            Ok(seq) => seq,
+            Err(e) => {
+                self.counters.release(&reservation).await;
+                return Err(e);
+            }
+        };
+        *pending_written = true;
+
         let settlement = Settlement {
             counters: self.counters.clone(),
             usage: self.usage.clone(),
@@ -253,33 +336,13 @@ impl Core {
             model: model.clone(),
             started,
             input_estimate: input_tokens,
-        };
-
-        // The provider's body: the client's own when the formats match, else translated.
-        let provider_format = model.provider.wire_format();
-        let original = body.clone();
-        let mut client_wants_usage = true;
-        let outbound = if provider_format == format {
-            wire::set_model(format, &mut body, &model.model);
-            if stream {
-                client_wants_usage = wire::ensure_stream_usage(format, &mut body);
-            }
-            body
-        } else {
-            let canonical = match wire::parse_request(format, &body) {
-                Ok(c) => c,
-                Err(e) => {
-                    self.counters.release(&settlement.reservation).await;
-                    return Err(Error::invalid(e.code(), e.to_string()));
-                }
-            };
-            let mut canonical = canonical;
-            canonical.stream = stream;
-            client_wants_usage = format != WireFormat::OpenAi || openai_asked_usage(&original);
-            wire::render_request(provider_format, &canonical, &model.model)
+            ledger: self.ledger.clone(),
+            pending,
+            pending_seq,
         };
 
         let first = self.send(&provider, &key, &outbound, &model.model, stream).await;
+        llm.keys.note(model.provider, first.as_ref().map(|_| ()).map_err(ProviderError::class));
         let (reply, degraded, used) = match first {
             Ok(reply) => (reply, false, model.clone()),
             Err(e) if e.is_fallback_eligible() && model.provider != ProviderKind::Local => {
@@ -535,12 +598,14 @@ impl Core {
 
 impl Settlement {
     /// The call failed before any output: release the reservation, record the failure.
-    pub(crate) async fn fail(self, e: &ProviderError) {
+    pub(crate) async fn fail(mut self, e: &ProviderError) {
         self.counters.release(&self.reservation).await;
-        let mut rec = self.record;
-        rec.status = format!("error:{}", e.class());
-        rec.latency_ms = self.started.elapsed().as_millis() as u64;
-        self.usage.record(self.tenant, rec).await;
+        let status = format!("error:{}", e.class());
+        self.record.status = status.clone();
+        self.record.latency_ms = self.started.elapsed().as_millis() as u64;
+        let fin = self.final_entry(&status);
+        self.ledger.record(fin).await;
+        self.usage.record(self.tenant, self.record).await;
     }
 }
 

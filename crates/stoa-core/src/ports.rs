@@ -8,6 +8,7 @@
 use async_trait::async_trait;
 
 use crate::apikey::ApiKey;
+use crate::audit::{AuditFilter, LedgerEntry};
 use crate::error::StoreError;
 use crate::ids::{ApiKeyId, TenantId};
 use crate::tenant::Tenant;
@@ -67,6 +68,18 @@ pub trait Store: Send + Sync + 'static {
         to_ms: i64,
         group_by: GroupBy,
     ) -> StoreResult<Vec<UsageGroup>>;
+
+    // The audit ledger (platform-owned; reads are filtered by tenant where the caller is one).
+    /// Appends entries in one transaction (all or none).
+    async fn audit_append(&self, entries: &[LedgerEntry]) -> StoreResult<()>;
+    /// The last entry's `seq` and hash.
+    async fn audit_head(&self) -> StoreResult<Option<(i64, [u8; 32])>>;
+    /// Entries with `seq > after`, in order, at most `limit` (verify, export).
+    async fn audit_scan(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerEntry>>;
+    /// Entries matching the filter, newest first.
+    async fn audit_query(&self, filter: &AuditFilter) -> StoreResult<Vec<LedgerEntry>>;
+    /// Pending entries that no later entry finalizes (left by a crash).
+    async fn audit_unfinalized(&self) -> StoreResult<Vec<LedgerEntry>>;
 
     // Platform bootstrap.
     /// Stores a (sealed) platform secret unless one of that name exists; true if created.

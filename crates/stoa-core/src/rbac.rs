@@ -74,10 +74,13 @@ pub enum Action {
     ChatSettingsRead,
     ChatSettingsWrite,
     UsageRead,
+    AuditRead,
+    /// Provider key status and reload: platform only.
+    KeysManage,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 15] = [
         Action::TenantCreate,
         Action::TenantList,
         Action::TenantRead,
@@ -91,14 +94,18 @@ impl Action {
         Action::ChatSettingsRead,
         Action::ChatSettingsWrite,
         Action::UsageRead,
+        Action::AuditRead,
+        Action::KeysManage,
     ];
 
     pub fn kind(self) -> Kind {
         use Action::*;
         match self {
-            TenantList | TenantRead | ApiKeyList | ChatSettingsRead | UsageRead => Kind::Read,
+            TenantList | TenantRead | ApiKeyList | ChatSettingsRead | UsageRead | AuditRead => {
+                Kind::Read
+            }
             TenantCreate | TenantUpdate | TenantUpdateSettings | TenantDelete | ApiKeyCreate
-            | ApiKeyRevoke | ChatSettingsWrite => Kind::Write,
+            | ApiKeyRevoke | ChatSettingsWrite | KeysManage => Kind::Write,
             LlmInvoke => Kind::Invoke,
         }
     }
@@ -119,6 +126,8 @@ impl Action {
             ChatSettingsRead => "chat_settings.read",
             ChatSettingsWrite => "chat_settings.write",
             UsageRead => "usage.read",
+            AuditRead => "audit.read",
+            KeysManage => "keys.manage",
         }
     }
 }
@@ -140,6 +149,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
                     | ApiKeyRevoke
                     | ChatSettingsWrite
                     | UsageRead
+                    | AuditRead
             )
             | (TenantAdmin | Devops, LlmInvoke)
     )
@@ -171,8 +181,8 @@ mod tests {
     #[test]
     fn viewer_reads_only() {
         for a in Action::ALL {
-            let reads =
-                a.kind() == Kind::Read && !matches!(a, Action::ApiKeyList | Action::UsageRead);
+            let reads = a.kind() == Kind::Read
+                && !matches!(a, Action::ApiKeyList | Action::UsageRead | Action::AuditRead);
             assert_eq!(allowed(Role::Viewer, a), reads, "{a:?}");
         }
     }

@@ -53,6 +53,15 @@ impl CoreConfig {
 
 type Cached<T> = (Option<Arc<T>>, Instant);
 
+/// Re-reads provider keys from their sources (files, environment): set by the binary.
+pub type KeyLoader = Arc<
+    dyn Fn() -> std::result::Result<
+            std::collections::HashMap<stoa_llm::ProviderKind, secrecy::SecretString>,
+            String,
+        > + Send
+        + Sync,
+>;
+
 pub struct Core {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: CoreConfig,
@@ -61,6 +70,8 @@ pub struct Core {
     pub(crate) counters: Arc<dyn crate::budget::Counters>,
     pub(crate) usage: crate::usage::UsageWriter,
     pub(crate) llm: crate::llm::LlmSettings,
+    pub(crate) ledger: crate::audit::Ledger,
+    key_loader: Option<KeyLoader>,
     pub(crate) prices: Arc<stoa_llm::price::PriceTable>,
     tenants: Cache<TenantId, Cached<Tenant>>,
     api_keys: Cache<[u8; 32], Cached<ApiKey>>,
@@ -100,6 +111,7 @@ impl Core {
         master: &MasterKey,
         issuer: stoa_auth::BuiltinIssuer,
         verifier: stoa_auth::Verifier,
+        ledger: crate::audit::Ledger,
         config: CoreConfig,
     ) -> Self {
         let hasher = KeyHasher::new(&master.derive("api-key-hash"));
@@ -113,6 +125,8 @@ impl Core {
             counters: Arc::new(crate::budget::LocalCounters::new()),
             usage,
             llm: crate::llm::LlmSettings::unconfigured(),
+            ledger,
+            key_loader: None,
             prices: Arc::new(stoa_llm::price::PriceTable::default()),
             tenants: Cache::new(100_000),
             api_keys: Cache::new(200_000),
@@ -127,6 +141,49 @@ impl Core {
 
     pub fn config(&self) -> &CoreConfig {
         &self.config
+    }
+
+    /// How `reload_keys` re-reads provider keys.
+    pub fn with_key_loader(mut self, loader: KeyLoader) -> Self {
+        self.key_loader = Some(loader);
+        self
+    }
+
+    /// Re-reads provider keys (SIGHUP, `POST /v1/admin/keys/reload`). In-flight calls keep the
+    /// key they started with; each changed key writes a rotation marker to the ledger (provider
+    /// and generation, no part of the key). `p` is `None` for the signal.
+    pub async fn reload_keys(&self, p: Option<&Principal>) -> Result<Vec<crate::keys::KeyStatus>> {
+        if let Some(p) = p {
+            if let Err(e) = self.authorize(p, Action::KeysManage, None, "keys").await {
+                self.audit_refusal(Some(p), None, Action::KeysManage.as_str(), &e).await;
+                return Err(e);
+            }
+        }
+        let loader =
+            self.key_loader.as_ref().ok_or_else(|| Error::internal("no key loader configured"))?;
+        let keys = loader().map_err(|e| {
+            tracing::error!(error = %e, "provider key reload failed; keeping the current keys");
+            Error::Invalid { code: "key_reload_failed", message: e.into() }
+        })?;
+        for (provider, generation) in self.llm.keys.replace(keys) {
+            let mut e = self.event(p, None, "key.rotation", "ok");
+            e.provider = Some(provider.as_str().to_owned());
+            e.detail =
+                Some(serde_json::json!({"generation": generation, "removed": generation == 0}));
+            self.ledger.record(e).await;
+            tracing::info!(provider = provider.as_str(), generation, "provider key rotated");
+        }
+        Ok(self.llm.keys.status())
+    }
+
+    /// `GET /v1/admin/keys`: per provider, configured, generation, loaded-at, last success and
+    /// last error class — no key material.
+    pub async fn key_status(&self, p: &Principal) -> Result<Vec<crate::keys::KeyStatus>> {
+        if let Err(e) = self.authorize(p, Action::KeysManage, None, "keys").await {
+            self.audit_refusal(Some(p), None, Action::KeysManage.as_str(), &e).await;
+            return Err(e);
+        }
+        Ok(self.llm.keys.status())
     }
 
     /// Installs the providers and limits of the LLM pipeline.
@@ -162,10 +219,11 @@ impl Core {
     /// Drains background writers; call once on shutdown.
     pub async fn shutdown(&self) {
         self.usage.shutdown().await;
+        self.ledger.flush().await;
     }
 
     /// Usage of one tenant in `[from_ms, to_ms)`, grouped (F-55).
-    pub async fn usage_report(
+    pub(crate) async fn usage_report_unaudited(
         &self,
         p: &Principal,
         tenant: &TenantId,
@@ -265,7 +323,11 @@ impl Core {
 
     // ---- tenants ---------------------------------------------------------------------------
 
-    pub async fn create_tenant(&self, p: &Principal, new: NewTenant) -> Result<Tenant> {
+    pub(crate) async fn create_tenant_unaudited(
+        &self,
+        p: &Principal,
+        new: NewTenant,
+    ) -> Result<Tenant> {
         self.authorize(p, Action::TenantCreate, None, "tenant").await?;
         let name = check_name(&new.name, "name")?;
         let settings = new.settings.unwrap_or_default();
@@ -293,20 +355,24 @@ impl Core {
         Ok(t)
     }
 
-    pub async fn list_tenants(&self, p: &Principal) -> Result<Vec<Tenant>> {
+    pub(crate) async fn list_tenants_unaudited(&self, p: &Principal) -> Result<Vec<Tenant>> {
         match self.authorize(p, Action::TenantList, None, "tenant").await? {
             Some(own) if p.tenant.is_some() => Ok(vec![(*own).clone()]),
             _ => Ok(self.store.list_tenants().await?),
         }
     }
 
-    pub async fn get_tenant(&self, p: &Principal, id: &TenantId) -> Result<Tenant> {
+    pub(crate) async fn get_tenant_unaudited(
+        &self,
+        p: &Principal,
+        id: &TenantId,
+    ) -> Result<Tenant> {
         let t = self.authorize(p, Action::TenantRead, Some(id), "tenant").await?;
         let t = t.ok_or(Error::NotFound { what: "tenant" })?;
         Ok((*t).clone())
     }
 
-    pub async fn patch_tenant(
+    pub(crate) async fn patch_tenant_unaudited(
         &self,
         p: &Principal,
         id: &TenantId,
@@ -361,7 +427,7 @@ impl Core {
         Ok(t)
     }
 
-    pub async fn delete_tenant(&self, p: &Principal, id: &TenantId) -> Result<()> {
+    pub(crate) async fn delete_tenant_unaudited(&self, p: &Principal, id: &TenantId) -> Result<()> {
         self.authorize(p, Action::TenantDelete, Some(id), "tenant").await?;
         if !self.store.delete_tenant(id).await? {
             return Err(Error::NotFound { what: "tenant" });
@@ -377,7 +443,7 @@ impl Core {
 
     // ---- API keys --------------------------------------------------------------------------
 
-    pub async fn create_api_key(
+    pub(crate) async fn create_api_key_unaudited(
         &self,
         p: &Principal,
         tenant: TenantId,
@@ -431,12 +497,16 @@ impl Core {
         Ok((key, plain))
     }
 
-    pub async fn list_api_keys(&self, p: &Principal, tenant: &TenantId) -> Result<Vec<ApiKey>> {
+    pub(crate) async fn list_api_keys_unaudited(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+    ) -> Result<Vec<ApiKey>> {
         self.authorize(p, Action::ApiKeyList, Some(tenant), "tenant").await?;
         Ok(self.store.list_api_keys(tenant).await?)
     }
 
-    pub async fn revoke_api_key(
+    pub(crate) async fn revoke_api_key_unaudited(
         &self,
         p: &Principal,
         tenant: &TenantId,
@@ -489,7 +559,7 @@ impl Core {
     }
 
     /// Authenticates a bearer credential: an API key or a JWT.
-    pub async fn authenticate(&self, bearer: &str) -> Result<Principal> {
+    pub(crate) async fn authenticate_unaudited(&self, bearer: &str) -> Result<Principal> {
         if crate::apikey::looks_like_api_key(bearer) {
             self.authenticate_api_key(bearer).await
         } else {

@@ -71,13 +71,17 @@ impl Core {
         }
     }
 
-    pub async fn chat_settings(&self, p: &Principal, tenant: &TenantId) -> Result<ChatSettings> {
+    pub(crate) async fn chat_settings_unaudited(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+    ) -> Result<ChatSettings> {
         let t = self.authorize(p, Action::ChatSettingsRead, Some(tenant), "tenant").await?;
         let t = t.ok_or(Error::NotFound { what: "tenant" })?;
         Ok(self.chat_settings_of(&t))
     }
 
-    pub async fn update_chat_settings(
+    pub(crate) async fn update_chat_settings_unaudited(
         &self,
         p: &Principal,
         tenant: &TenantId,

@@ -5,7 +5,7 @@ use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::api::{api_keys, chat, health, tenants};
+use crate::api::{api_keys, audit, chat, health, tenants};
 use crate::dto;
 use crate::error;
 
@@ -17,12 +17,14 @@ use crate::error;
         tenants::create, tenants::list, tenants::get, tenants::patch, tenants::delete,
         api_keys::create, api_keys::list, api_keys::revoke,
         chat::get_settings, chat::put_settings, chat::usage,
+        audit::list, audit::keys, audit::reload,
     ),
     components(schemas(
         dto::TenantDto, dto::TenantList, dto::CreateTenant, dto::PatchTenant,
         dto::CreateApiKey, dto::ApiKeyDto, dto::CreatedApiKey, dto::ApiKeyList,
         dto::WhoAmI, dto::Health, error::ErrorBody, error::ErrorDetail,
         dto::ChatSettingsDto, dto::UpdateChatSettings, dto::UsageReport, dto::UsageGroupDto,
+        audit::AuditEntryDto, audit::AuditPage, audit::KeyStatusDto, audit::KeyStatusList,
     )),
     modifiers(&Bearer),
 )]

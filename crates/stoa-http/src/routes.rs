@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
-use crate::api::{api_keys, chat, health, proxy, tenants};
+use crate::api::{api_keys, audit, chat, health, proxy, tenants};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -40,6 +40,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/api-keys/{id}", delete(api_keys::revoke))
         .route("/v1/chat/settings", get(chat::get_settings).put(chat::put_settings))
         .route("/v1/chat/usage", get(chat::usage))
+        .route("/v1/audit", get(audit::list))
+        .route("/v1/admin/keys", get(audit::keys))
+        .route("/v1/admin/keys/reload", post(audit::reload))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -17,6 +17,7 @@ use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 use stoa_core::apikey::ApiKey;
+use stoa_core::audit::{AuditFilter, LedgerEntry};
 use stoa_core::clock::now_ms;
 use stoa_core::error::StoreError;
 use stoa_core::ports::{Store, StoreResult};
@@ -120,6 +121,10 @@ impl SqlStore {
         Ok(out)
     }
 }
+
+const AUDIT_COLS: &str = "seq, at_ms, tenant_id, user_ref, action, status, code, provider, model, purpose, \
+    input_tokens, output_tokens, cost_micros, latency_ms, fallback, trace_id, refers_to, detail, prev_hash, hash";
+const AUDIT_NCOLS: usize = 20;
 
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -474,6 +479,140 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn audit_append(&self, entries: &[LedgerEntry]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(other)?;
+        for chunk in entries.chunks(32) {
+            let mut sql = format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ");
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for j in 1..=AUDIT_NCOLS {
+                    if j > 1 {
+                        sql.push(',');
+                    }
+                    sql.push('$');
+                    sql.push_str(&(i * AUDIT_NCOLS + j).to_string());
+                }
+                sql.push(')');
+            }
+            let mut q = sqlx::query(&sql);
+            for e in chunk {
+                let v = &e.event;
+                q = q
+                    .bind(e.seq)
+                    .bind(v.at_ms)
+                    .bind(v.tenant.clone())
+                    .bind(v.user_ref.clone())
+                    .bind(v.action.clone())
+                    .bind(v.status.clone())
+                    .bind(v.code.clone())
+                    .bind(v.provider.clone())
+                    .bind(v.model.clone())
+                    .bind(v.purpose.clone())
+                    .bind(to_i64(v.input_tokens))
+                    .bind(to_i64(v.output_tokens))
+                    .bind(to_i64(v.cost_micros))
+                    .bind(to_i64(v.latency_ms))
+                    .bind(i64::from(v.fallback))
+                    .bind(v.trace_id.clone())
+                    .bind(v.refers_to)
+                    .bind(v.detail.as_ref().map(ToString::to_string))
+                    .bind(e.prev_hash.to_vec())
+                    .bind(e.hash.to_vec());
+            }
+            q.execute(&mut *tx).await.map_err(other)?;
+        }
+        tx.commit().await.map_err(other)?;
+        Ok(())
+    }
+
+    async fn audit_head(&self) -> StoreResult<Option<(i64, [u8; 32])>> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(other)?;
+        let Some(row) = row else { return Ok(None) };
+        let seq: i64 = row.try_get(0).map_err(other)?;
+        let hash: Vec<u8> = row.try_get(1).map_err(other)?;
+        let hash =
+            hash.as_slice().try_into().map_err(|_| StoreError::Other("bad ledger hash".into()))?;
+        Ok(Some((seq, hash)))
+    }
+
+    async fn audit_scan(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerEntry>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        rows.iter().map(rows::ledger_entry).collect()
+    }
+
+    async fn audit_query(&self, f: &AuditFilter) -> StoreResult<Vec<LedgerEntry>> {
+        let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE 1 = 1");
+        let mut n = 0;
+        let mut next = |sql: &mut String, clause: &str| {
+            n += 1;
+            sql.push_str(&clause.replace("?", &format!("${n}")));
+        };
+        if f.tenant.is_some() {
+            next(&mut sql, " AND tenant_id = ?");
+        }
+        if f.from_ms.is_some() {
+            next(&mut sql, " AND at_ms >= ?");
+        }
+        if f.to_ms.is_some() {
+            next(&mut sql, " AND at_ms < ?");
+        }
+        if f.action.is_some() {
+            next(&mut sql, " AND action = ?");
+        }
+        if f.provider.is_some() {
+            next(&mut sql, " AND provider = ?");
+        }
+        if f.before_seq.is_some() {
+            next(&mut sql, " AND seq < ?");
+        }
+        next(&mut sql, " ORDER BY seq DESC LIMIT ?");
+        let mut q = sqlx::query(&sql);
+        if let Some(t) = &f.tenant {
+            q = q.bind(t.clone());
+        }
+        if let Some(v) = f.from_ms {
+            q = q.bind(v);
+        }
+        if let Some(v) = f.to_ms {
+            q = q.bind(v);
+        }
+        if let Some(v) = &f.action {
+            q = q.bind(v.clone());
+        }
+        if let Some(v) = &f.provider {
+            q = q.bind(v.clone());
+        }
+        if let Some(v) = f.before_seq {
+            q = q.bind(v);
+        }
+        let rows = q.bind(i64::from(f.limit)).fetch_all(&self.pool).await.map_err(other)?;
+        rows.iter().map(rows::ledger_entry).collect()
+    }
+
+    async fn audit_unfinalized(&self) -> StoreResult<Vec<LedgerEntry>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLS} FROM audit_log p WHERE p.status = 'pending' AND NOT EXISTS \
+             (SELECT 1 FROM audit_log f WHERE f.refers_to = p.seq) ORDER BY p.seq"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(other)?;
+        rows.iter().map(rows::ledger_entry).collect()
     }
 
     async fn put_secret_if_absent(&self, name: &str, value: &[u8]) -> StoreResult<bool> {

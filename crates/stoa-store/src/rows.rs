@@ -3,6 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use stoa_core::apikey::ApiKey;
+use stoa_core::audit::{AuditEvent, LedgerEntry};
 use stoa_core::error::StoreError;
 use stoa_core::{ApiKeyId, Role, Tenant, TenantId, TenantStatus};
 
@@ -56,5 +57,41 @@ pub(crate) fn api_key(row: &AnyRow) -> Result<ApiKey, StoreError> {
         revoked_at: get(row, 9)?,
         created_at: get(row, 10)?,
         created_by: get(row, 11)?,
+    })
+}
+
+pub(crate) fn ledger_entry(row: &AnyRow) -> Result<LedgerEntry, StoreError> {
+    let n = |i: usize| -> Result<u64, StoreError> { Ok(get::<i64>(row, i)?.max(0) as u64) };
+    let hash = |i: usize| -> Result<[u8; 32], StoreError> {
+        let v: Vec<u8> = get(row, i)?;
+        v.as_slice().try_into().map_err(|_| bad("ledger hash"))
+    };
+    let detail: Option<String> = get(row, 17)?;
+    Ok(LedgerEntry {
+        seq: get(row, 0)?,
+        event: AuditEvent {
+            at_ms: get(row, 1)?,
+            tenant: get(row, 2)?,
+            user_ref: get(row, 3)?,
+            action: get(row, 4)?,
+            status: get(row, 5)?,
+            code: get(row, 6)?,
+            provider: get(row, 7)?,
+            model: get(row, 8)?,
+            purpose: get(row, 9)?,
+            input_tokens: n(10)?,
+            output_tokens: n(11)?,
+            cost_micros: n(12)?,
+            latency_ms: n(13)?,
+            fallback: get::<i64>(row, 14)? != 0,
+            trace_id: get(row, 15)?,
+            refers_to: get(row, 16)?,
+            // A detail that no longer parses is kept as a string, so verify reports the edit
+            // (its hash will not match) instead of failing to read the row.
+            detail: detail
+                .map(|d| serde_json::from_str(&d).unwrap_or(serde_json::Value::String(d))),
+        },
+        prev_hash: hash(18)?,
+        hash: hash(19)?,
     })
 }

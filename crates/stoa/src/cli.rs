@@ -30,6 +30,29 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The audit ledger.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; names the first bad entry and exits non-zero if there is one.
+    Verify,
+    /// Print entries as JSON Lines, oldest first.
+    Export {
+        /// RFC 3339, inclusive.
+        #[arg(long)]
+        from: Option<String>,
+        /// RFC 3339, exclusive.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this tenant's entries.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -94,6 +117,49 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             writeln!(out, "migrations applied")?;
             Ok(())
         }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let store = stoa::open_store(&config).await?;
+            match stoa_core::verify_chain(&store).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+                stoa_core::audit::Verdict::Intact { entries } => {
+                    writeln!(out, "ledger intact: {entries} entries")?;
+                    Ok(())
+                }
+                stoa_core::audit::Verdict::Broken { seq, reason } => {
+                    writeln!(out, "ledger broken at entry {seq}: {reason}")?;
+                    out.flush()?;
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Audit { command: AuditCommand::Export { from, to, tenant } } => {
+            let time = |v: Option<String>, name: &str| -> anyhow::Result<Option<i64>> {
+                v.map(|s| {
+                    stoa_core::clock::parse_rfc3339(&s)
+                        .with_context(|| format!("--{name} must be RFC 3339"))
+                })
+                .transpose()
+            };
+            let (from, to) = (time(from, "from")?, time(to, "to")?);
+            let store = stoa::open_store(&config).await?;
+            let mut after = 0;
+            loop {
+                let page = stoa_core::ports::Store::audit_scan(&store, after, 10_000)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let Some(last) = page.last() else { break };
+                after = last.seq;
+                for e in &page {
+                    let v = &e.event;
+                    let keep = from.is_none_or(|f| v.at_ms >= f)
+                        && to.is_none_or(|t| v.at_ms < t)
+                        && tenant.as_deref().is_none_or(|t| v.tenant.as_deref() == Some(t));
+                    if keep {
+                        writeln!(out, "{}", export_line(e))?;
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Token { command: TokenCommand::Issue { role, tenant, sub, ttl } } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
             let tenant = tenant
@@ -122,6 +188,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {} (STOA_LISTEN)", config.listen))?;
     let (server, items) = stoa::Server::start(&config, listener).await?;
+    #[cfg(unix)]
+    reload_on_sighup(server.core.clone());
     let created: Vec<String> = items.iter().filter(|i| i.created).map(|i| i.name.clone()).collect();
     if !created.is_empty() {
         tracing::info!(created = ?created, "bootstrap");
@@ -146,6 +214,36 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
     server.run_until(shutdown_signal()).await
+}
+
+/// One ledger entry as a JSON line (the canonical fields plus the chain hashes).
+fn export_line(e: &stoa_core::audit::LedgerEntry) -> String {
+    let hex = |b: &[u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&stoa_core::audit::canonical(e.seq, &e.event)).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("at".into(), stoa_core::clock::to_rfc3339(e.event.at_ms).into());
+        o.insert("prev_hash".into(), hex(&e.prev_hash).into());
+        o.insert("hash".into(), hex(&e.hash).into());
+    }
+    v.to_string()
+}
+
+/// SIGHUP re-reads provider keys (F-42).
+#[cfg(unix)]
+fn reload_on_sighup(core: std::sync::Arc<stoa_core::Core>) {
+    tokio::spawn(async move {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            match core.reload_keys(None).await {
+                Ok(_) => tracing::info!("provider keys reloaded (SIGHUP)"),
+                Err(e) => tracing::error!(error = %e, "provider key reload failed (SIGHUP)"),
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -75,8 +75,15 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
         daily: config.chat.default_daily_limit,
         monthly: config.chat.default_monthly_limit,
     };
-    let core = Core::new(Arc::new(store), &master, issuer, verifier, core_config)
+    let store: Arc<dyn stoa_core::ports::Store> = Arc::new(store);
+    let ledger = stoa_core::audit::Ledger::open(store.clone())
+        .await
+        .context("cannot open the audit ledger")?;
+    let core = Core::new(store, &master, issuer, verifier, ledger, core_config)
         .with_llm(llm_settings(config)?);
+    core.recover_interrupted()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot finalize interrupted calls: {e}"))?;
     Ok((Arc::new(core), items))
 }
 
