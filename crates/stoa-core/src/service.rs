@@ -153,11 +153,11 @@ impl Core {
     /// key they started with; each changed key writes a rotation marker to the ledger (provider
     /// and generation, no part of the key). `p` is `None` for the signal.
     pub async fn reload_keys(&self, p: Option<&Principal>) -> Result<Vec<crate::keys::KeyStatus>> {
-        if let Some(p) = p {
-            if let Err(e) = self.authorize(p, Action::KeysManage, None, "keys").await {
-                self.audit_refusal(Some(p), None, Action::KeysManage.as_str(), &e).await;
-                return Err(e);
-            }
+        if let Some(p) = p
+            && let Err(e) = self.authorize(p, Action::KeysManage, None, "keys").await
+        {
+            self.audit_refusal(Some(p), None, Action::KeysManage.as_str(), &e).await;
+            return Err(e);
         }
         let loader =
             self.key_loader.as_ref().ok_or_else(|| Error::internal("no key loader configured"))?;

@@ -46,7 +46,12 @@ impl Backoff {
     /// The delay before retrying after attempt number `attempt` (1-based: 1 is the first call)
     /// failed, or `None` to give up. Ignores earlier waits; use `delay_after` or `Retries` to
     /// enforce `max_total_wait` across attempts.
-    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>, jitter: f64) -> Option<Duration> {
+    pub fn delay(
+        &self,
+        attempt: u32,
+        retry_after: Option<Duration>,
+        jitter: f64,
+    ) -> Option<Duration> {
         self.delay_after(attempt, Duration::ZERO, retry_after, jitter)
     }
 

@@ -78,7 +78,10 @@ pub enum ProviderError {
 impl ProviderError {
     /// 5xx, timeouts and connection failures: worth trying the local fallback.
     pub fn is_fallback_eligible(&self) -> bool {
-        matches!(self, ProviderError::Server { .. } | ProviderError::Timeout | ProviderError::Connect)
+        matches!(
+            self,
+            ProviderError::Server { .. } | ProviderError::Timeout | ProviderError::Connect
+        )
     }
 
     /// Rate limits: worth retrying the same provider after a backoff.
@@ -122,7 +125,9 @@ pub enum ProviderReply {
 impl fmt::Debug for ProviderReply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProviderReply::Json { raw, .. } => f.debug_struct("Json").field("bytes", &raw.len()).finish(),
+            ProviderReply::Json { raw, .. } => {
+                f.debug_struct("Json").field("bytes", &raw.len()).finish()
+            }
             ProviderReply::Stream(_) => f.write_str("Stream"),
         }
     }
@@ -197,12 +202,14 @@ impl Provider {
         model: &str,
         stream: bool,
     ) -> Result<ProviderReply, ProviderError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| ProviderError::Malformed(format!("request body: {e}")))?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| ProviderError::Malformed(format!("request body: {e}")))?;
         self.send_bytes(key, Bytes::from(bytes), model, stream, &HeaderMap::new()).await
     }
 
     /// Sends an already-serialized JSON body, with extra headers to pass through (e.g. the
-    /// client's `anthropic-beta`). Extra headers never override the auth headers.
+    /// client's `anthropic-beta`). Auth headers (`authorization`, `x-api-key`,
+    /// `x-goog-api-key`) among them are dropped: only this provider's key is sent.
     pub async fn send_bytes(
         &self,
         key: &SecretString,
@@ -213,6 +220,10 @@ impl Provider {
     ) -> Result<ProviderReply, ProviderError> {
         let url = self.endpoint(model, stream)?;
         let mut headers = extra_headers.clone();
+        // Never forward a caller's credentials: only this provider's key goes out.
+        for name in ["authorization", "x-api-key", "x-goog-api-key"] {
+            headers.remove(name);
+        }
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if stream {
             headers.insert(ACCEPT, HeaderValue::from_static("text/event-stream"));
@@ -227,7 +238,6 @@ impl Provider {
                 );
             }
             ProviderKind::OpenAi | ProviderKind::Local => {
-                headers.remove(AUTHORIZATION);
                 if !secret.is_empty() {
                     headers.insert(AUTHORIZATION, sensitive(&format!("Bearer {secret}"))?);
                 }
@@ -236,7 +246,8 @@ impl Provider {
                 headers.insert(HeaderName::from_static("x-goog-api-key"), sensitive(secret)?);
             }
         }
-        let resp = self.http.post(url).headers(headers).body(body).send().await.map_err(request_error)?;
+        let resp =
+            self.http.post(url).headers(headers).body(body).send().await.map_err(request_error)?;
         let status = resp.status();
         if status.is_success() {
             if stream {
@@ -254,8 +265,9 @@ impl Provider {
 }
 
 fn sensitive(value: &str) -> Result<HeaderValue, ProviderError> {
-    let mut v = HeaderValue::from_str(value)
-        .map_err(|_| ProviderError::Config("API key contains characters not allowed in a header".into()))?;
+    let mut v = HeaderValue::from_str(value).map_err(|_| {
+        ProviderError::Config("API key contains characters not allowed in a header".into())
+    })?;
     v.set_sensitive(true);
     Ok(v)
 }
@@ -263,11 +275,7 @@ fn sensitive(value: &str) -> Result<HeaderValue, ProviderError> {
 fn request_error(e: reqwest::Error) -> ProviderError {
     let e = e.without_url();
     tracing::debug!(error = %e, "provider request failed");
-    if e.is_timeout() {
-        ProviderError::Timeout
-    } else {
-        ProviderError::Connect
-    }
+    if e.is_timeout() { ProviderError::Timeout } else { ProviderError::Connect }
 }
 
 fn stream_error(e: reqwest::Error) -> ProviderError {
@@ -289,7 +297,12 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Bytes, P
 
 /// Classifies a non-success status and its body. `key` is the key that was sent (scrubbed
 /// from the message).
-pub fn classify_status(status: StatusCode, retry_after: Option<Duration>, body: &[u8], key: &str) -> ProviderError {
+pub fn classify_status(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    key: &str,
+) -> ProviderError {
     let json: Option<Value> = serde_json::from_slice(body).ok();
     let error_type = json
         .as_ref()
@@ -420,7 +433,14 @@ fn sse_stream(resp: reqwest::Response) -> SseStream {
                 None => {
                     st.done = true;
                     let tail = st.parser.finish()?;
-                    return Some((if tail_is_complete(&tail) { Ok(tail) } else { Err(ProviderError::StreamDropped) }, st));
+                    return Some((
+                        if tail_is_complete(&tail) {
+                            Ok(tail)
+                        } else {
+                            Err(ProviderError::StreamDropped)
+                        },
+                        st,
+                    ));
                 }
             }
         }
@@ -430,7 +450,8 @@ fn sse_stream(resp: reqwest::Response) -> SseStream {
 /// A frame that lacks only its final blank line is accepted if its data is whole.
 fn tail_is_complete(tail: &SseEvent) -> bool {
     let data = tail.data.trim();
-    data == "[DONE]" || (!data.is_empty() && serde_json::from_str::<serde::de::IgnoredAny>(data).is_ok())
+    data == "[DONE]"
+        || (!data.is_empty() && serde_json::from_str::<serde::de::IgnoredAny>(data).is_ok())
 }
 
 /// `send` with retries on rate limits, following `policy`. `jitter` supplies numbers in 0..1
@@ -452,7 +473,8 @@ where
     F: Future<Output = ()>,
 {
     let bytes = Bytes::from(
-        serde_json::to_vec(body).map_err(|e| ProviderError::Malformed(format!("request body: {e}")))?,
+        serde_json::to_vec(body)
+            .map_err(|e| ProviderError::Malformed(format!("request body: {e}")))?,
     );
     let mut retries = Retries::new(*policy);
     let extra = HeaderMap::new();

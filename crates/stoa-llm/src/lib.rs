@@ -26,6 +26,7 @@ pub use price::{Price, PriceTable};
 pub use sse::{SseError, SseEvent, SseParser};
 pub use tokens::count_input_tokens;
 pub use types::{
-    ChatRequest, ChatResponse, Message, Part, Role, StopReason, StreamEvent, Tool, ToolChoice, Usage,
+    ChatRequest, ChatResponse, Message, Part, Role, StopReason, StreamEvent, Tool, ToolChoice,
+    Usage,
 };
 pub use wire::{StreamDecoder, StreamEncoder, TextKind, UsageTap};

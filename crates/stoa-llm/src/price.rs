@@ -95,7 +95,9 @@ impl PriceTable {
     pub fn models(&self) -> Vec<ModelRef> {
         let mut out: Vec<ModelRef> = ProviderKind::ALL
             .into_iter()
-            .flat_map(|p| self.by_provider[p.index()].keys().map(move |m| ModelRef::new(p, m.clone())))
+            .flat_map(|p| {
+                self.by_provider[p.index()].keys().map(move |m| ModelRef::new(p, m.clone()))
+            })
             .collect();
         out.sort_by(|a, b| (a.provider, &a.model).cmp(&(b.provider, &b.model)));
         out
@@ -111,17 +113,22 @@ impl PriceTable {
         };
         for (name, entry) in map {
             let bad = |why: &str| LlmError::InvalidConfig(format!("price for {name:?}: {why}"));
-            let (prefix, model) = name.split_once('/').ok_or_else(|| bad("expected provider/model"))?;
+            let (prefix, model) =
+                name.split_once('/').ok_or_else(|| bad("expected provider/model"))?;
             let provider = ProviderKind::parse(prefix).ok_or_else(|| bad("unknown provider"))?;
             if model.is_empty() {
                 return Err(bad("empty model name"));
             }
-            let fields = entry.as_object().ok_or_else(|| bad("expected {\"input\", \"output\"}"))?;
+            let fields =
+                entry.as_object().ok_or_else(|| bad("expected {\"input\", \"output\"}"))?;
             if let Some(extra) = fields.keys().find(|k| *k != "input" && *k != "output") {
                 return Err(bad(&format!("unknown field {extra:?}")));
             }
             let field = |k: &str| -> Result<f64, LlmError> {
-                let v = fields.get(k).and_then(Value::as_f64).ok_or_else(|| bad(&format!("{k} must be a number")))?;
+                let v = fields
+                    .get(k)
+                    .and_then(Value::as_f64)
+                    .ok_or_else(|| bad(&format!("{k} must be a number")))?;
                 if !v.is_finite() || !(0.0..1_000_000.0).contains(&v) {
                     return Err(bad(&format!("{k} out of range")));
                 }
@@ -139,7 +146,8 @@ impl PriceTable {
         if !ok(price.input) || !ok(price.output) {
             return Err(LlmError::InvalidConfig(format!("price for {model} out of range")));
         }
-        self.by_provider[model.provider.index()].insert(model.model.clone(), Micro::from_price(price));
+        self.by_provider[model.provider.index()]
+            .insert(model.model.clone(), Micro::from_price(price));
         Ok(())
     }
 

@@ -323,14 +323,23 @@ pub(crate) fn field<'a>(m: &'a Map<String, Value>, key: &str) -> Option<&'a Valu
     m.get(key).filter(|v| !v.is_null())
 }
 
-pub(crate) fn opt_str<'a>(m: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, LlmError> {
+pub(crate) fn opt_str<'a>(
+    m: &'a Map<String, Value>,
+    key: &str,
+) -> Result<Option<&'a str>, LlmError> {
     match field(m, key) {
         None => Ok(None),
-        Some(v) => v.as_str().map(Some).ok_or_else(|| LlmError::invalid(format!("{key} must be a string"))),
+        Some(v) => {
+            v.as_str().map(Some).ok_or_else(|| LlmError::invalid(format!("{key} must be a string")))
+        }
     }
 }
 
-pub(crate) fn req_str<'a>(m: &'a Map<String, Value>, key: &str, what: &str) -> Result<&'a str, LlmError> {
+pub(crate) fn req_str<'a>(
+    m: &'a Map<String, Value>,
+    key: &str,
+    what: &str,
+) -> Result<&'a str, LlmError> {
     opt_str(m, key)?.ok_or_else(|| LlmError::invalid(format!("{what}: missing {key}")))
 }
 
@@ -348,7 +357,9 @@ pub(crate) fn opt_u32(m: &Map<String, Value>, key: &str) -> Result<Option<u32>, 
 pub(crate) fn opt_f64(m: &Map<String, Value>, key: &str) -> Result<Option<f64>, LlmError> {
     match field(m, key) {
         None => Ok(None),
-        Some(v) => v.as_f64().map(Some).ok_or_else(|| LlmError::invalid(format!("{key} must be a number"))),
+        Some(v) => {
+            v.as_f64().map(Some).ok_or_else(|| LlmError::invalid(format!("{key} must be a number")))
+        }
     }
 }
 
@@ -366,7 +377,11 @@ pub(crate) fn str_or_list(v: Option<&Value>, key: &str) -> Result<Vec<String>, L
         Some(Value::String(s)) => Ok(vec![s.clone()]),
         Some(Value::Array(a)) => a
             .iter()
-            .map(|x| x.as_str().map(str::to_owned).ok_or_else(|| LlmError::invalid(format!("{key} must hold strings"))))
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| LlmError::invalid(format!("{key} must hold strings")))
+            })
             .collect(),
         Some(_) => Err(LlmError::invalid(format!("{key} must be a string or an array of strings"))),
     }
@@ -436,7 +451,11 @@ pub(crate) fn join_texts<'a>(texts: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Visits every string leaf (not keys) of a JSON value.
-pub(crate) fn visit_strings_mut(v: &mut Value, kind: TextKind, f: &mut impl FnMut(TextKind, &mut String)) {
+pub(crate) fn visit_strings_mut(
+    v: &mut Value,
+    kind: TextKind,
+    f: &mut impl FnMut(TextKind, &mut String),
+) {
     match v {
         Value::String(s) => f(kind, s),
         Value::Array(a) => a.iter_mut().for_each(|x| visit_strings_mut(x, kind, f)),
@@ -446,7 +465,11 @@ pub(crate) fn visit_strings_mut(v: &mut Value, kind: TextKind, f: &mut impl FnMu
 }
 
 /// Visits a text field that is a string, or an array of `{"text": …}` parts.
-pub(crate) fn visit_content_mut(v: &mut Value, kind: TextKind, f: &mut impl FnMut(TextKind, &mut String)) {
+pub(crate) fn visit_content_mut(
+    v: &mut Value,
+    kind: TextKind,
+    f: &mut impl FnMut(TextKind, &mut String),
+) {
     match v {
         Value::String(s) => f(kind, s),
         Value::Array(parts) => {

@@ -85,6 +85,12 @@ impl SqlStore {
         Ok(Self { pool, backend: Backend::Postgres })
     }
 
+    /// The pool, for maintenance tools and tests that must reach under the port (e.g. to
+    /// tamper with the ledger and prove that verification notices).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     pub fn backend_kind(&self) -> Backend {
         self.backend
     }

@@ -232,3 +232,109 @@ async fn postgres_row_level_security() {
             .unwrap();
     let _ = sqlx::raw_sql(&format!("DROP ROLE IF EXISTS {role}")).execute(&mut cleanup).await;
 }
+
+/// The ledger: 200 concurrent appends form one linear chain; editing, deleting or reordering an
+/// entry makes verification fail at that entry.
+async fn ledger_suite(store: &SqlStore) {
+    use std::sync::Arc;
+    use stoa_core::audit::{AuditEvent, Ledger, Verdict};
+    let shared: Arc<dyn Store> = Arc::new(store.clone());
+    let ledger = Ledger::open(shared.clone()).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..200u64 {
+        let l = ledger.clone();
+        tasks.push(tokio::spawn(async move {
+            let e = AuditEvent {
+                at_ms: 1_000 + i as i64,
+                tenant: Some("acme".into()),
+                action: "llm.call".into(),
+                status: "ok".into(),
+                output_tokens: i,
+                detail: Some(json!({"n": i})),
+                ..AuditEvent::default()
+            };
+            l.append(e).await.unwrap()
+        }));
+    }
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.unwrap());
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=200).collect::<Vec<i64>>());
+    assert_eq!(stoa_core::verify_chain(store).await.unwrap(), Verdict::Intact { entries: 200 });
+    // A reopened ledger continues the chain.
+    let again = Ledger::open(shared.clone()).await.unwrap();
+    assert_eq!(
+        again
+            .append(AuditEvent { action: "x".into(), status: "ok".into(), ..AuditEvent::default() })
+            .await
+            .unwrap(),
+        201
+    );
+
+    let exec = |sql: String| async move { sqlx::query(&sql).execute(store.pool()).await.unwrap() };
+    let broken_at = || async { stoa_core::verify_chain(store).await.unwrap() };
+
+    // Each tamper starts from a pristine copy of the chain.
+    let pristine = store.audit_scan(0, 1_000).await.unwrap();
+    let orig = pristine[49].event.output_tokens;
+    exec("UPDATE audit_log SET output_tokens = 999 WHERE seq = 50".into()).await;
+    assert!(matches!(broken_at().await, Verdict::Broken { seq: 50, .. }), "edited tokens");
+    exec(format!("UPDATE audit_log SET output_tokens = {orig} WHERE seq = 50")).await;
+    assert_eq!(
+        stoa_core::verify_chain(store).await.unwrap(),
+        Verdict::Intact { entries: 201 },
+        "undone"
+    );
+
+    exec("UPDATE audit_log SET detail = '{\"n\":100000}' WHERE seq = 8".into()).await;
+    assert!(matches!(broken_at().await, Verdict::Broken { seq: 8, .. }), "edited detail");
+
+    exec("DELETE FROM audit_log".into()).await;
+    store.audit_append(&pristine).await.unwrap();
+    exec("DELETE FROM audit_log WHERE seq = 120".into()).await;
+    assert!(matches!(broken_at().await, Verdict::Broken { seq: 121, .. }), "removed entry");
+
+    exec("DELETE FROM audit_log".into()).await;
+    store.audit_append(&pristine).await.unwrap();
+    exec("UPDATE audit_log SET seq = -1 WHERE seq = 10".into()).await;
+    exec("UPDATE audit_log SET seq = 10 WHERE seq = 11".into()).await;
+    exec("UPDATE audit_log SET seq = 11 WHERE seq = -1".into()).await;
+    assert!(matches!(broken_at().await, Verdict::Broken { seq: 10, .. }), "reordered entries");
+
+    exec("DELETE FROM audit_log".into()).await;
+    store.audit_append(&pristine).await.unwrap();
+    assert_eq!(stoa_core::verify_chain(store).await.unwrap(), Verdict::Intact { entries: 201 });
+
+    // Unfinalized pending entries are found; a final entry that refers to one closes it.
+    let pending =
+        AuditEvent { action: "llm.call".into(), status: "pending".into(), ..AuditEvent::default() };
+    let p1 = again.append(pending.clone()).await.unwrap();
+    let p2 = again.append(pending.clone()).await.unwrap();
+    again
+        .append(AuditEvent { status: "ok".into(), refers_to: Some(p1), ..pending.clone() })
+        .await
+        .unwrap();
+    let open: Vec<i64> = store.audit_unfinalized().await.unwrap().iter().map(|e| e.seq).collect();
+    assert_eq!(open, vec![p2]);
+}
+
+#[tokio::test]
+async fn sqlite_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqlStore::open_sqlite(&dir.path().join("stoa.db")).await.unwrap();
+    store.migrate().await.unwrap();
+    ledger_suite(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn postgres_ledger() {
+    let Some(db) = test_support::PgDb::create("stoa-store::postgres_ledger").await else { return };
+    let store = SqlStore::open_postgres(&db.url).await.unwrap();
+    store.migrate().await.unwrap();
+    ledger_suite(&store).await;
+    store.close().await;
+    db.drop_db().await;
+}

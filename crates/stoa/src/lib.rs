@@ -79,8 +79,12 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
     let ledger = stoa_core::audit::Ledger::open(store.clone())
         .await
         .context("cannot open the audit ledger")?;
+    let reload_config = config.clone();
+    let loader: stoa_core::service::KeyLoader =
+        Arc::new(move || secrets::load_provider_keys(&reload_config).map_err(|e| format!("{e:#}")));
     let core = Core::new(store, &master, issuer, verifier, ledger, core_config)
-        .with_llm(llm_settings(config)?);
+        .with_llm(llm_settings(config)?)
+        .with_key_loader(loader);
     core.recover_interrupted()
         .await
         .map_err(|e| anyhow::anyhow!("cannot finalize interrupted calls: {e}"))?;
@@ -121,6 +125,8 @@ pub fn llm_settings(config: &Config) -> anyhow::Result<stoa_core::llm::LlmSettin
         None => None,
     };
     let keys = secrets::load_provider_keys(config)?;
+    // The tokenizer's vocabulary loads in ~0.1 s: off the start-up path, before the first call.
+    std::thread::spawn(stoa_llm::tokens::warm_up);
     let mut prices = stoa_llm::PriceTable::default();
     if let Some(overrides) = &pc.price_overrides {
         prices = prices

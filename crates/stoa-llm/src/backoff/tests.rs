@@ -9,7 +9,13 @@ fn ms(n: u64) -> Duration {
 }
 
 fn policy(jitter: Jitter) -> Backoff {
-    Backoff { base: ms(100), max_delay: ms(1000), max_attempts: 5, max_total_wait: ms(2000), jitter }
+    Backoff {
+        base: ms(100),
+        max_delay: ms(1000),
+        max_attempts: 5,
+        max_total_wait: ms(2000),
+        jitter,
+    }
 }
 
 #[test]

@@ -5,7 +5,9 @@ use super::*;
 #[test]
 fn scrub_removes_keys_and_truncates() {
     let key = "sk-ant-api03-SECRETSECRETSECRETSECRET";
-    let msg = format!("invalid x-api-key: {key}; also sk-proj-abcdefghijklmnopqrstuvwx and AIzaSyA1234567890abcdefghijk, stoa_sk_0123456789abcdef0123");
+    let msg = format!(
+        "invalid x-api-key: {key}; also sk-proj-abcdefghijklmnopqrstuvwx and AIzaSyA1234567890abcdefghijk, stoa_sk_0123456789abcdef0123"
+    );
     let s = scrub(&msg, key);
     assert!(!s.contains("SECRET"), "{s}");
     assert!(!s.contains("sk-proj"), "{s}");
@@ -13,7 +15,10 @@ fn scrub_removes_keys_and_truncates() {
     assert!(!s.contains("stoa_sk_"), "{s}");
     assert!(s.starts_with("invalid x-api-key: [redacted]"), "{s}");
     // a key that does not look like a provider key is still removed
-    assert_eq!(scrub("bad key my-local-key-123 given", "my-local-key-123"), "bad key [redacted] given");
+    assert_eq!(
+        scrub("bad key my-local-key-123 given", "my-local-key-123"),
+        "bad key [redacted] given"
+    );
     // short words with the prefixes are kept
     assert_eq!(scrub("ask-me sk-1 AIza", ""), "ask-me sk-1 AIza");
     let long = "é".repeat(500);
@@ -49,16 +54,28 @@ fn retry_after_forms() {
 #[test]
 fn status_classes() {
     let s = |c: u16| StatusCode::from_u16(c).unwrap();
-    assert_eq!(classify_status(s(429), Some(Duration::from_secs(2)), b"", ""), ProviderError::RateLimited { retry_after: Some(Duration::from_secs(2)) });
-    assert_eq!(classify_status(s(529), None, b"", ""), ProviderError::RateLimited { retry_after: None });
-    let overloaded = br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+    assert_eq!(
+        classify_status(s(429), Some(Duration::from_secs(2)), b"", ""),
+        ProviderError::RateLimited { retry_after: Some(Duration::from_secs(2)) }
+    );
+    assert_eq!(
+        classify_status(s(529), None, b"", ""),
+        ProviderError::RateLimited { retry_after: None }
+    );
+    let overloaded =
+        br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
     assert!(classify_status(s(500), None, overloaded, "").is_retryable());
     assert_eq!(classify_status(s(503), None, b"{}", ""), ProviderError::Server { status: 503 });
     let gemini = br#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"37s"}]}}"#;
-    assert_eq!(classify_status(s(429), None, gemini, ""), ProviderError::RateLimited { retry_after: Some(Duration::from_secs(37)) });
+    assert_eq!(
+        classify_status(s(429), None, gemini, ""),
+        ProviderError::RateLimited { retry_after: Some(Duration::from_secs(37)) }
+    );
     let openai = br#"{"error":{"message":"Incorrect API key provided: sk-abc123def456ghi789jkl.","type":"invalid_request_error","code":"invalid_api_key"}}"#;
     match classify_status(s(401), None, openai, "sk-abc123def456ghi789jkl") {
-        ProviderError::Client { status: 401, message } => assert_eq!(message, "Incorrect API key provided: [redacted]."),
+        ProviderError::Client { status: 401, message } => {
+            assert_eq!(message, "Incorrect API key provided: [redacted].")
+        }
         other => panic!("{other:?}"),
     }
     match classify_status(s(400), None, b"plain text failure", "") {
@@ -89,9 +106,15 @@ fn endpoints() {
     let p = provider(ProviderKind::Anthropic, "http://127.0.0.1:9000");
     assert_eq!(p.endpoint("x", true).unwrap().as_str(), "http://127.0.0.1:9000/v1/messages");
     let p = provider(ProviderKind::OpenAi, "http://127.0.0.1:9000/");
-    assert_eq!(p.endpoint("x", false).unwrap().as_str(), "http://127.0.0.1:9000/v1/chat/completions");
+    assert_eq!(
+        p.endpoint("x", false).unwrap().as_str(),
+        "http://127.0.0.1:9000/v1/chat/completions"
+    );
     let p = provider(ProviderKind::Local, "http://127.0.0.1:9000/prefix");
-    assert_eq!(p.endpoint("x", false).unwrap().as_str(), "http://127.0.0.1:9000/prefix/v1/chat/completions");
+    assert_eq!(
+        p.endpoint("x", false).unwrap().as_str(),
+        "http://127.0.0.1:9000/prefix/v1/chat/completions"
+    );
     let p = provider(ProviderKind::Gemini, "http://127.0.0.1:9000");
     assert_eq!(
         p.endpoint("gemini-2.0-flash", false).unwrap().as_str(),

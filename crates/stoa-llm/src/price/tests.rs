@@ -66,7 +66,10 @@ fn overrides() {
         }))
         .unwrap();
     assert_eq!(t.get(&m(ProviderKind::OpenAi, "gpt-4o")), Some(Price { input: 1.0, output: 2.0 }));
-    assert_eq!(t.cost_micros(&m(ProviderKind::Local, "big"), Usage::new(2_000_000, 0)), (1_000_000, false));
+    assert_eq!(
+        t.cost_micros(&m(ProviderKind::Local, "big"), Usage::new(2_000_000, 0)),
+        (1_000_000, false)
+    );
     assert_eq!(t.provider_of("claude-custom"), Some(ProviderKind::Anthropic));
     // untouched defaults remain
     assert!(t.get(&m(ProviderKind::Gemini, "gemini-2.5-pro")).is_some());

@@ -129,6 +129,23 @@ fn frame_cap() {
 }
 
 #[test]
+fn long_line_in_tiny_chunks_is_linear() {
+    // 256 KiB line fed one byte at a time: each byte is scanned once, not once per chunk
+    let mut input = b"data: ".to_vec();
+    input.extend(std::iter::repeat_n(b'x', 256 << 10));
+    input.extend_from_slice(b"\r\n\r\n");
+    let started = std::time::Instant::now();
+    let mut p = SseParser::new();
+    let mut events = Vec::new();
+    for b in &input {
+        events.extend(p.push(std::slice::from_ref(b)).unwrap());
+    }
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].data.len(), 256 << 10);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+#[test]
 fn invalid_utf8_does_not_panic() {
     let (events, _) = all(b"data: \xff\xfe ok\n\n");
     assert_eq!(events[0].data, "\u{FFFD}\u{FFFD} ok");

@@ -38,9 +38,18 @@ fn message_overhead() {
 fn estimates_over_count() {
     let text = "The quick brown fox jumps over the lazy dog. ".repeat(20);
     let base = count_input_tokens(&openai("gpt-4o"), [text.as_str()].into_iter());
-    let claude = count_input_tokens(&ModelRef::new(ProviderKind::Anthropic, "claude-sonnet-4-6"), [text.as_str()].into_iter());
-    let gemini = count_input_tokens(&ModelRef::new(ProviderKind::Gemini, "gemini-2.0-flash"), [text.as_str()].into_iter());
-    let local = count_input_tokens(&ModelRef::new(ProviderKind::Local, "llama"), [text.as_str()].into_iter());
+    let claude = count_input_tokens(
+        &ModelRef::new(ProviderKind::Anthropic, "claude-sonnet-4-6"),
+        [text.as_str()].into_iter(),
+    );
+    let gemini = count_input_tokens(
+        &ModelRef::new(ProviderKind::Gemini, "gemini-2.0-flash"),
+        [text.as_str()].into_iter(),
+    );
+    let local = count_input_tokens(
+        &ModelRef::new(ProviderKind::Local, "llama"),
+        [text.as_str()].into_iter(),
+    );
     assert_eq!(local, base);
     assert!(claude > base && gemini > base && claude > gemini, "{base} {claude} {gemini}");
 }

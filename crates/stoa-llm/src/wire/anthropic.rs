@@ -12,14 +12,15 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{
-    TextKind, UsageTap, arr, args_object, fill_result_names, field, fresh_id, join_texts, malformed,
-    obj, opt_bool, opt_f64, opt_str, opt_u32, parse_json, req_str, sse_frame, str_or_list,
-    visit_content_mut, visit_strings_mut,
+    TextKind, UsageTap, args_object, arr, field, fill_result_names, fresh_id, join_texts,
+    malformed, obj, opt_bool, opt_f64, opt_str, opt_u32, parse_json, req_str, sse_frame,
+    str_or_list, visit_content_mut, visit_strings_mut,
 };
 use crate::client::{ProviderError, scrub};
 use crate::error::LlmError;
 use crate::types::{
-    ChatRequest, ChatResponse, Message, Part, Role, StopReason, StreamEvent, Tool, ToolChoice, Usage,
+    ChatRequest, ChatResponse, Message, Part, Role, StopReason, StreamEvent, Tool, ToolChoice,
+    Usage,
 };
 
 /// `max_tokens` sent when the canonical request has none (Anthropic requires the field).
@@ -42,9 +43,14 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
             }
             Some(join_texts(texts.into_iter()))
         }
-        Some(_) => return Err(LlmError::invalid("system must be a string or an array of text blocks")),
+        Some(_) => {
+            return Err(LlmError::invalid("system must be a string or an array of text blocks"));
+        }
     };
-    let msgs = arr(field(m, "messages").ok_or_else(|| LlmError::invalid("messages is required"))?, "messages")?;
+    let msgs = arr(
+        field(m, "messages").ok_or_else(|| LlmError::invalid("messages is required"))?,
+        "messages",
+    )?;
     let mut messages: Vec<Message> = Vec::new();
     for msg in msgs {
         let mo = obj(msg, "message")?;
@@ -64,7 +70,11 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
                 }
                 parts
             }
-            _ => return Err(LlmError::invalid("message content must be a string or an array of blocks")),
+            _ => {
+                return Err(LlmError::invalid(
+                    "message content must be a string or an array of blocks",
+                ));
+            }
         };
         // Split a user turn into runs: tool results → Role::Tool, the rest → Role::User.
         let mut current: Option<Message> = None;
@@ -93,7 +103,9 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
             tools.push(Tool {
                 name: req_str(to, "name", "tool")?.to_owned(),
                 description: opt_str(to, "description")?.map(str::to_owned),
-                parameters: field(to, "input_schema").cloned().unwrap_or_else(super::openai::empty_schema),
+                parameters: field(to, "input_schema")
+                    .cloned()
+                    .unwrap_or_else(super::openai::empty_schema),
             });
         }
     }
@@ -106,7 +118,9 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
                 "any" => ToolChoice::Required,
                 "none" => ToolChoice::None,
                 "tool" => ToolChoice::Tool(req_str(o, "name", "tool_choice")?.to_owned()),
-                other => return Err(LlmError::invalid(format!("unknown tool_choice type {other:?}"))),
+                other => {
+                    return Err(LlmError::invalid(format!("unknown tool_choice type {other:?}")));
+                }
             })
         }
     };
@@ -154,7 +168,11 @@ fn parse_block(b: &Value, role: Role) -> Result<Option<Part>, LlmError> {
                     }
                     join_texts(texts.into_iter())
                 }
-                Some(_) => return Err(LlmError::invalid("tool_result content must be a string or an array")),
+                Some(_) => {
+                    return Err(LlmError::invalid(
+                        "tool_result content must be a string or an array",
+                    ));
+                }
             },
             is_error: opt_bool(o, "is_error")?,
         },
@@ -173,7 +191,9 @@ pub(crate) fn tool_id(id: &str) -> String {
     if id.is_empty() {
         return "toolu_empty".to_owned();
     }
-    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+    id.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+        .collect()
 }
 
 /// Renders a Messages request. Tool messages become `tool_result` blocks of a user turn,
@@ -320,14 +340,23 @@ pub fn parse_response(body: &Value) -> Result<ChatResponse, ProviderError> {
     if body.get("type").and_then(Value::as_str) == Some("error") {
         return Err(error_event(body));
     }
-    let blocks = body.get("content").and_then(Value::as_array).ok_or_else(|| malformed("message without content"))?;
+    let blocks = body
+        .get("content")
+        .and_then(Value::as_array)
+        .ok_or_else(|| malformed("message without content"))?;
     let mut parts = Vec::new();
     for b in blocks {
         match b.get("type").and_then(Value::as_str) {
-            Some("text") => parts.push(Part::Text(b.get("text").and_then(Value::as_str).unwrap_or_default().to_owned())),
+            Some("text") => parts.push(Part::Text(
+                b.get("text").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            )),
             Some("tool_use") => parts.push(Part::ToolCall {
                 id: b.get("id").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                name: b.get("name").and_then(Value::as_str).ok_or_else(|| malformed("tool_use without name"))?.to_owned(),
+                name: b
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| malformed("tool_use without name"))?
+                    .to_owned(),
                 arguments: b.get("input").cloned().unwrap_or_else(|| json!({})),
             }),
             _ => {}
@@ -338,7 +367,10 @@ pub fn parse_response(body: &Value) -> Result<ChatResponse, ProviderError> {
         id: body.get("id").and_then(Value::as_str).unwrap_or_default().to_owned(),
         model: body.get("model").and_then(Value::as_str).unwrap_or_default().to_owned(),
         parts,
-        stop: body.get("stop_reason").and_then(Value::as_str).map_or(StopReason::EndTurn, stop_from),
+        stop: body
+            .get("stop_reason")
+            .and_then(Value::as_str)
+            .map_or(StopReason::EndTurn, stop_from),
         usage: Usage::new(
             usage.and_then(input_of).unwrap_or(0),
             usage.and_then(|u| u.get("output_tokens")).and_then(Value::as_u64).unwrap_or(0),
@@ -377,7 +409,9 @@ fn error_event(v: &Value) -> ProviderError {
     let message = v.pointer("/error/message").and_then(Value::as_str).unwrap_or("provider error");
     match kind {
         "overloaded_error" | "rate_limit_error" => ProviderError::RateLimited { retry_after: None },
-        "invalid_request_error" => ProviderError::Client { status: 400, message: scrub(message, "") },
+        "invalid_request_error" => {
+            ProviderError::Client { status: 400, message: scrub(message, "") }
+        }
         _ => ProviderError::Server { status: 500 },
     }
 }
@@ -402,7 +436,11 @@ impl Decoder {
     }
 
     /// Decodes one event.
-    pub fn push(&mut self, event: Option<&str>, data: &str) -> Result<Vec<StreamEvent>, ProviderError> {
+    pub fn push(
+        &mut self,
+        event: Option<&str>,
+        data: &str,
+    ) -> Result<Vec<StreamEvent>, ProviderError> {
         if event == Some("ping") {
             return Ok(Vec::new());
         }
@@ -411,7 +449,8 @@ impl Decoder {
         let mut out = Vec::new();
         match kind {
             "message_start" => {
-                let msg = v.get("message").ok_or_else(|| malformed("message_start without message"))?;
+                let msg =
+                    v.get("message").ok_or_else(|| malformed("message_start without message"))?;
                 if let Some(u) = msg.get("usage") {
                     self.input = input_of(u).unwrap_or(0);
                     self.output = u.get("output_tokens").and_then(Value::as_u64).unwrap_or(0);
@@ -423,7 +462,9 @@ impl Decoder {
             }
             "content_block_start" => {
                 let index = v.get("index").and_then(Value::as_u64).unwrap_or(0);
-                let block = v.get("content_block").ok_or_else(|| malformed("content_block_start without block"))?;
+                let block = v
+                    .get("content_block")
+                    .ok_or_else(|| malformed("content_block_start without block"))?;
                 match block.get("type").and_then(Value::as_str) {
                     Some("text") => {
                         if let Some(t) = block.get("text").and_then(Value::as_str)
@@ -438,13 +479,24 @@ impl Decoder {
                         self.tools.insert(index, tool);
                         out.push(StreamEvent::ToolCallStart {
                             index: tool,
-                            id: block.get("id").and_then(Value::as_str).unwrap_or_default().to_owned(),
-                            name: block.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                            id: block
+                                .get("id")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned(),
+                            name: block
+                                .get("name")
+                                .and_then(Value::as_str)
+                                .unwrap_or_default()
+                                .to_owned(),
                         });
                         if let Some(input) = block.get("input").and_then(Value::as_object)
                             && !input.is_empty()
                         {
-                            out.push(StreamEvent::ToolCallDelta { index: tool, arguments: Value::Object(input.clone()).to_string() });
+                            out.push(StreamEvent::ToolCallDelta {
+                                index: tool,
+                                arguments: Value::Object(input.clone()).to_string(),
+                            });
                         }
                     }
                     _ => {}
@@ -452,7 +504,8 @@ impl Decoder {
             }
             "content_block_delta" => {
                 let index = v.get("index").and_then(Value::as_u64).unwrap_or(0);
-                let delta = v.get("delta").ok_or_else(|| malformed("content_block_delta without delta"))?;
+                let delta =
+                    v.get("delta").ok_or_else(|| malformed("content_block_delta without delta"))?;
                 match delta.get("type").and_then(Value::as_str) {
                     Some("text_delta") => {
                         if let Some(t) = delta.get("text").and_then(Value::as_str)
@@ -462,10 +515,15 @@ impl Decoder {
                         }
                     }
                     Some("input_json_delta") => {
-                        if let (Some(tool), Some(j)) = (self.tools.get(&index), delta.get("partial_json").and_then(Value::as_str))
-                            && !j.is_empty()
+                        if let (Some(tool), Some(j)) = (
+                            self.tools.get(&index),
+                            delta.get("partial_json").and_then(Value::as_str),
+                        ) && !j.is_empty()
                         {
-                            out.push(StreamEvent::ToolCallDelta { index: *tool, arguments: j.to_owned() });
+                            out.push(StreamEvent::ToolCallDelta {
+                                index: *tool,
+                                arguments: j.to_owned(),
+                            });
                         }
                     }
                     _ => {}
@@ -542,7 +600,11 @@ impl Encoder {
 
     fn close(&mut self, out: &mut Vec<u8>) {
         if let Some(Open::Text(i) | Open::Tool(i)) = self.open.take() {
-            out.extend_from_slice(&sse_frame(Some("content_block_stop"), &json!({"type": "content_block_stop", "index": i}), "\n"));
+            out.extend_from_slice(&sse_frame(
+                Some("content_block_stop"),
+                &json!({"type": "content_block_stop", "index": i}),
+                "\n",
+            ));
         }
     }
 
@@ -584,13 +646,20 @@ impl Encoder {
             }
             StreamEvent::ToolCallStart { index, id, name } => {
                 self.start(&mut out, "", "");
-                let i = self.open_block(&mut out, json!({"type": "tool_use", "id": tool_id(id), "name": name, "input": {}}));
+                let i = self.open_block(
+                    &mut out,
+                    json!({"type": "tool_use", "id": tool_id(id), "name": name, "input": {}}),
+                );
                 self.open = Some(Open::Tool(i));
                 self.tools.insert(*index, i);
             }
             StreamEvent::ToolCallDelta { index, arguments } => {
                 if let Some(&i) = self.tools.get(index) {
-                    Self::delta(&mut out, i, json!({"type": "input_json_delta", "partial_json": arguments}));
+                    Self::delta(
+                        &mut out,
+                        i,
+                        json!({"type": "input_json_delta", "partial_json": arguments}),
+                    );
                 }
             }
             StreamEvent::Stop(r) => {
@@ -609,7 +678,11 @@ impl Encoder {
                     "usage": {"input_tokens": u.input_tokens, "output_tokens": u.output_tokens},
                 });
                 out.extend_from_slice(&sse_frame(Some("message_delta"), &ev, "\n"));
-                out.extend_from_slice(&sse_frame(Some("message_stop"), &json!({"type": "message_stop"}), "\n"));
+                out.extend_from_slice(&sse_frame(
+                    Some("message_stop"),
+                    &json!({"type": "message_stop"}),
+                    "\n",
+                ));
                 self.done = true;
             }
         }
@@ -697,7 +770,10 @@ pub fn is_stream(body: &Value) -> bool {
 /// `usage` of a `message` (input including cache tokens).
 pub fn usage_from_response(body: &Value) -> Option<Usage> {
     let u = body.get("usage")?;
-    Some(Usage::new(input_of(u).unwrap_or(0), u.get("output_tokens").and_then(Value::as_u64).unwrap_or(0)))
+    Some(Usage::new(
+        input_of(u).unwrap_or(0),
+        u.get("output_tokens").and_then(Value::as_u64).unwrap_or(0),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -742,8 +818,10 @@ struct UsageLite {
 
 impl UsageLite {
     fn input(&self) -> Option<u64> {
-        self.input_tokens
-            .map(|i| i + self.cache_creation_input_tokens.unwrap_or(0) + self.cache_read_input_tokens.unwrap_or(0))
+        self.input_tokens.map(|i| {
+            i + self.cache_creation_input_tokens.unwrap_or(0)
+                + self.cache_read_input_tokens.unwrap_or(0)
+        })
     }
 }
 

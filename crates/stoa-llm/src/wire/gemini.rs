@@ -16,13 +16,14 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{
-    TextKind, UsageTap, arr, args_object, fresh_id, join_texts, malformed, obj, opt_f64, opt_str,
+    TextKind, UsageTap, args_object, arr, fresh_id, join_texts, malformed, obj, opt_f64, opt_str,
     opt_u32, parse_json, req_str, sse_frame, str_or_list, visit_strings_mut,
 };
 use crate::client::{ProviderError, scrub};
 use crate::error::LlmError;
 use crate::types::{
-    ChatRequest, ChatResponse, Message, Part, Role, StopReason, StreamEvent, Tool, ToolChoice, Usage,
+    ChatRequest, ChatResponse, Message, Part, Role, StopReason, StreamEvent, Tool, ToolChoice,
+    Usage,
 };
 
 /// A field by its camelCase or snake_case name (null counts as absent).
@@ -46,7 +47,10 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(v) => {
-            let parts = obj(v, "systemInstruction")?.get("parts").map(|p| arr(p, "systemInstruction.parts")).transpose()?;
+            let parts = obj(v, "systemInstruction")?
+                .get("parts")
+                .map(|p| arr(p, "systemInstruction.parts"))
+                .transpose()?;
             let mut texts = Vec::new();
             for p in parts.into_iter().flatten() {
                 if let Some(t) = p.get("text").and_then(Value::as_str) {
@@ -56,7 +60,10 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
             Some(join_texts(texts.into_iter()))
         }
     };
-    let contents = arr(m.get("contents").ok_or_else(|| LlmError::invalid("contents is required"))?, "contents")?;
+    let contents = arr(
+        m.get("contents").ok_or_else(|| LlmError::invalid("contents is required"))?,
+        "contents",
+    )?;
     let mut messages: Vec<Message> = Vec::new();
     let mut calls = 0usize;
     let mut pending: HashMap<String, VecDeque<String>> = HashMap::new();
@@ -75,7 +82,11 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
                 if po.get("thought").and_then(Value::as_bool) == Some(true) {
                     continue;
                 }
-                Part::Text(t.as_str().ok_or_else(|| LlmError::invalid("part.text must be a string"))?.to_owned())
+                Part::Text(
+                    t.as_str()
+                        .ok_or_else(|| LlmError::invalid("part.text must be a string"))?
+                        .to_owned(),
+                )
             } else if let Some(fc) = get2(po, "functionCall", "function_call") {
                 let fo = obj(fc, "functionCall")?;
                 let name = req_str(fo, "name", "functionCall")?.to_owned();
@@ -85,7 +96,11 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
                 };
                 calls += 1;
                 pending.entry(name.clone()).or_default().push_back(id.clone());
-                Part::ToolCall { id, name, arguments: fo.get("args").cloned().unwrap_or_else(|| json!({})) }
+                Part::ToolCall {
+                    id,
+                    name,
+                    arguments: fo.get("args").cloned().unwrap_or_else(|| json!({})),
+                }
             } else if let Some(fr) = get2(po, "functionResponse", "function_response") {
                 let fo = obj(fr, "functionResponse")?;
                 let name = req_str(fo, "name", "functionResponse")?.to_owned();
@@ -101,7 +116,9 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
                 Part::ToolResult { call_id, name: Some(name), content, is_error }
             } else {
                 let kind = po.keys().next().map_or("empty", String::as_str);
-                return Err(LlmError::invalid(format!("part of kind {kind:?} cannot be converted to another provider's format")));
+                return Err(LlmError::invalid(format!(
+                    "part of kind {kind:?} cannot be converted to another provider's format"
+                )));
             };
             let r = if matches!(part, Part::ToolResult { .. }) { Role::Tool } else { role };
             match &mut current {
@@ -142,7 +159,10 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
     {
         None => None,
         Some(fc) => {
-            let allowed = str_or_list(get2(fc, "allowedFunctionNames", "allowed_function_names"), "allowedFunctionNames")?;
+            let allowed = str_or_list(
+                get2(fc, "allowedFunctionNames", "allowed_function_names"),
+                "allowedFunctionNames",
+            )?;
             match opt_str(fc, "mode")?.unwrap_or("AUTO") {
                 "ANY" if allowed.len() == 1 => allowed.into_iter().next().map(ToolChoice::Tool),
                 "ANY" => Some(ToolChoice::Required),
@@ -183,8 +203,12 @@ fn result_content(response: Option<&Value>) -> (String, bool) {
     };
     match response {
         None | Some(Value::Null) => (String::new(), false),
-        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("output") => (text(&o["output"]), false),
-        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("error") => (text(&o["error"]), true),
+        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("output") => {
+            (text(&o["output"]), false)
+        }
+        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("error") => {
+            (text(&o["error"]), true)
+        }
         Some(v) => (text(v), false),
     }
 }
@@ -204,9 +228,28 @@ fn result_response(content: &str, is_error: bool) -> Value {
 /// JSON Schema keys Gemini's `Schema` (an OpenAPI subset) accepts in `parameters`; others
 /// (`additionalProperties`, `$schema`, `$ref`, …) are rejected by the API, so they are dropped.
 const SCHEMA_KEYS: &[&str] = &[
-    "type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems", "properties",
-    "required", "minProperties", "maxProperties", "minLength", "maxLength", "pattern", "example", "anyOf",
-    "propertyOrdering", "default", "items", "minimum", "maximum",
+    "type",
+    "format",
+    "title",
+    "description",
+    "nullable",
+    "enum",
+    "maxItems",
+    "minItems",
+    "properties",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "example",
+    "anyOf",
+    "propertyOrdering",
+    "default",
+    "items",
+    "minimum",
+    "maximum",
 ];
 
 /// Reduces a JSON Schema to what Gemini's `parameters` accepts (`["string","null"]` types
@@ -220,7 +263,8 @@ pub fn gemini_schema(schema: &Value) -> Value {
         match k.as_str() {
             "type" => match v {
                 Value::Array(types) => {
-                    let non_null: Vec<&Value> = types.iter().filter(|t| t.as_str() != Some("null")).collect();
+                    let non_null: Vec<&Value> =
+                        types.iter().filter(|t| t.as_str() != Some("null")).collect();
                     if let Some(t) = non_null.first() {
                         out.insert("type".into(), (*t).clone());
                     }
@@ -234,7 +278,8 @@ pub fn gemini_schema(schema: &Value) -> Value {
             },
             "properties" => {
                 if let Value::Object(props) = v {
-                    let p: Map<String, Value> = props.iter().map(|(n, s)| (n.clone(), gemini_schema(s))).collect();
+                    let p: Map<String, Value> =
+                        props.iter().map(|(n, s)| (n.clone(), gemini_schema(s))).collect();
                     out.insert("properties".into(), Value::Object(p));
                 }
             }
@@ -243,7 +288,10 @@ pub fn gemini_schema(schema: &Value) -> Value {
             }
             "anyOf" => {
                 if let Value::Array(alts) = v {
-                    out.insert("anyOf".into(), Value::Array(alts.iter().map(gemini_schema).collect()));
+                    out.insert(
+                        "anyOf".into(),
+                        Value::Array(alts.iter().map(gemini_schema).collect()),
+                    );
                 }
             }
             "const" if v.is_string() => {
@@ -275,7 +323,10 @@ pub fn render_request(req: &ChatRequest, _model: &str) -> Value {
                     parts.push(json!({"functionCall": {"id": id, "name": name, "args": args_object(arguments)}}));
                 }
                 Part::ToolResult { call_id, name, content, is_error } => {
-                    let name = name.as_deref().or_else(|| names.get(call_id.as_str()).copied()).unwrap_or(call_id);
+                    let name = name
+                        .as_deref()
+                        .or_else(|| names.get(call_id.as_str()).copied())
+                        .unwrap_or(call_id);
                     parts.push(json!({"functionResponse": {
                         "id": call_id, "name": name, "response": result_response(content, *is_error)
                     }}));
@@ -290,7 +341,9 @@ pub fn render_request(req: &ChatRequest, _model: &str) -> Value {
     let mut out = Map::new();
     out.insert(
         "contents".into(),
-        Value::Array(turns.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect()),
+        Value::Array(
+            turns.into_iter().map(|(role, parts)| json!({"role": role, "parts": parts})).collect(),
+        ),
     );
     if let Some(s) = &req.system {
         out.insert("systemInstruction".into(), json!({"parts": [{"text": s}]}));
@@ -392,7 +445,8 @@ pub fn parse_response(body: &Value) -> Result<ChatResponse, ProviderError> {
     let mut parts: Vec<Part> = Vec::new();
     let mut tools = false;
     let id = body.get("responseId").and_then(Value::as_str).unwrap_or_default();
-    if let Some(ps) = candidate.and_then(|c| c.pointer("/content/parts")).and_then(Value::as_array) {
+    if let Some(ps) = candidate.and_then(|c| c.pointer("/content/parts")).and_then(Value::as_array)
+    {
         for p in ps {
             if let Some(t) = p.get("text").and_then(Value::as_str) {
                 if p.get("thought").and_then(Value::as_bool) == Some(true) {
@@ -405,8 +459,15 @@ pub fn parse_response(body: &Value) -> Result<ChatResponse, ProviderError> {
             } else if let Some(fc) = p.get("functionCall") {
                 tools = true;
                 parts.push(Part::ToolCall {
-                    id: fc.get("id").and_then(Value::as_str).map_or_else(|| fresh_id("call_"), str::to_owned),
-                    name: fc.get("name").and_then(Value::as_str).ok_or_else(|| malformed("functionCall without name"))?.to_owned(),
+                    id: fc
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .map_or_else(|| fresh_id("call_"), str::to_owned),
+                    name: fc
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| malformed("functionCall without name"))?
+                        .to_owned(),
                     arguments: fc.get("args").cloned().unwrap_or_else(|| json!({})),
                 });
             }
@@ -437,9 +498,9 @@ pub fn render_response(resp: &ChatResponse) -> Value {
         .iter()
         .filter_map(|p| match p {
             Part::Text(t) => Some(json!({"text": t})),
-            Part::ToolCall { id, name, arguments } => {
-                Some(json!({"functionCall": {"id": id, "name": name, "args": args_object(arguments)}}))
-            }
+            Part::ToolCall { id, name, arguments } => Some(
+                json!({"functionCall": {"id": id, "name": name, "args": args_object(arguments)}}),
+            ),
             Part::ToolResult { .. } => None,
         })
         .collect();
@@ -474,7 +535,11 @@ impl Decoder {
     }
 
     /// Decodes one frame.
-    pub fn push(&mut self, _event: Option<&str>, data: &str) -> Result<Vec<StreamEvent>, ProviderError> {
+    pub fn push(
+        &mut self,
+        _event: Option<&str>,
+        data: &str,
+    ) -> Result<Vec<StreamEvent>, ProviderError> {
         let v = parse_json(data)?;
         if let Some(err) = v.get("error") {
             return Err(error_of(err));
@@ -488,7 +553,9 @@ impl Decoder {
             });
         }
         let candidate = v.get("candidates").and_then(Value::as_array).and_then(|c| c.first());
-        if let Some(ps) = candidate.and_then(|c| c.pointer("/content/parts")).and_then(Value::as_array) {
+        if let Some(ps) =
+            candidate.and_then(|c| c.pointer("/content/parts")).and_then(Value::as_array)
+        {
             for p in ps {
                 if let Some(t) = p.get("text").and_then(Value::as_str) {
                     if p.get("thought").and_then(Value::as_bool) != Some(true) && !t.is_empty() {
@@ -499,7 +566,10 @@ impl Decoder {
                     self.next_tool += 1;
                     out.push(StreamEvent::ToolCallStart {
                         index,
-                        id: fc.get("id").and_then(Value::as_str).map_or_else(|| fresh_id("call_"), str::to_owned),
+                        id: fc
+                            .get("id")
+                            .and_then(Value::as_str)
+                            .map_or_else(|| fresh_id("call_"), str::to_owned),
                         name: fc.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
                     });
                     let args = fc.get("args").cloned().unwrap_or_else(|| json!({}));
@@ -614,7 +684,12 @@ impl Encoder {
                 out.extend_from_slice(&sse_frame(None, &self.chunk(parts, None), "\r\n"));
             }
             StreamEvent::ToolCallStart { index, id, name } => {
-                self.calls.push(PendingCall { index: *index, id: id.clone(), name: name.clone(), args: String::new() });
+                self.calls.push(PendingCall {
+                    index: *index,
+                    id: id.clone(),
+                    name: name.clone(),
+                    args: String::new(),
+                });
             }
             StreamEvent::ToolCallDelta { index, arguments } => {
                 if let Some(c) = self.calls.iter_mut().find(|c| c.index == *index) {
@@ -638,7 +713,11 @@ impl Encoder {
 
     /// An error frame (`{"error": {code, message, status}}`).
     pub fn error(&mut self, message: &str) -> Bytes {
-        sse_frame(None, &json!({"error": {"code": 500, "message": message, "status": "INTERNAL"}}), "\r\n")
+        sse_frame(
+            None,
+            &json!({"error": {"code": 500, "message": message, "status": "INTERNAL"}}),
+            "\r\n",
+        )
     }
 }
 
@@ -671,10 +750,12 @@ pub fn texts_mut(body: &mut Value, mut f: impl FnMut(TextKind, &mut String)) {
                 for p in parts {
                     if let Some(Value::String(t)) = p.get_mut("text") {
                         f(kind, t);
-                    } else if let Some(args) = get2_mut(p, "functionCall", "function_call").and_then(|fc| fc.get_mut("args")) {
+                    } else if let Some(args) = get2_mut(p, "functionCall", "function_call")
+                        .and_then(|fc| fc.get_mut("args"))
+                    {
                         visit_strings_mut(args, TextKind::ToolCall, &mut f);
-                    } else if let Some(resp) =
-                        get2_mut(p, "functionResponse", "function_response").and_then(|fr| fr.get_mut("response"))
+                    } else if let Some(resp) = get2_mut(p, "functionResponse", "function_response")
+                        .and_then(|fr| fr.get_mut("response"))
                     {
                         visit_strings_mut(resp, TextKind::ToolResult, &mut f);
                     }
@@ -684,7 +765,9 @@ pub fn texts_mut(body: &mut Value, mut f: impl FnMut(TextKind, &mut String)) {
     }
     if let Some(Value::Array(tools)) = body.get_mut("tools") {
         for t in tools {
-            if let Some(Value::Array(decls)) = get2_mut(t, "functionDeclarations", "function_declarations") {
+            if let Some(Value::Array(decls)) =
+                get2_mut(t, "functionDeclarations", "function_declarations")
+            {
                 for d in decls {
                     if let Some(Value::String(desc)) = d.get_mut("description") {
                         f(TextKind::ToolDescription, desc);
@@ -782,7 +865,8 @@ pub(crate) fn tap(t: &mut UsageTap, data: &[u8]) {
             t.input = Some(p + u.tool_use_prompt_token_count.unwrap_or(0));
         }
         if u.candidates_token_count.is_some() || u.thoughts_token_count.is_some() {
-            t.output = Some(u.candidates_token_count.unwrap_or(0) + u.thoughts_token_count.unwrap_or(0));
+            t.output =
+                Some(u.candidates_token_count.unwrap_or(0) + u.thoughts_token_count.unwrap_or(0));
         }
     }
 }

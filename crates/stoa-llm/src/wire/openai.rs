@@ -10,14 +10,15 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{
-    TextKind, UsageTap, arr, args_text, fill_result_names, field, fresh_id, join_texts, malformed,
+    TextKind, UsageTap, args_text, arr, field, fill_result_names, fresh_id, join_texts, malformed,
     now_secs, obj, opt_bool, opt_f64, opt_str, opt_u32, parse_args, parse_json, req_str, sse_frame,
     str_or_list, visit_content_mut,
 };
 use crate::client::{ProviderError, scrub};
 use crate::error::LlmError;
 use crate::types::{
-    ChatRequest, ChatResponse, Message, Part, Role, StopReason, StreamEvent, Tool, ToolChoice, Usage,
+    ChatRequest, ChatResponse, Message, Part, Role, StopReason, StreamEvent, Tool, ToolChoice,
+    Usage,
 };
 
 // ---- requests ----
@@ -27,7 +28,10 @@ use crate::types::{
 /// `max_tokens`. Images, audio and files are refused (they cannot be converted).
 pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
     let m = obj(body, "request")?;
-    let msgs = arr(field(m, "messages").ok_or_else(|| LlmError::invalid("messages is required"))?, "messages")?;
+    let msgs = arr(
+        field(m, "messages").ok_or_else(|| LlmError::invalid("messages is required"))?,
+        "messages",
+    )?;
     let mut system = Vec::new();
     let mut messages: Vec<Message> = Vec::new();
     for msg in msgs {
@@ -38,7 +42,10 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
                 let parts = content_parts(field(mo, "content"), role)?;
                 system.push(join_texts(parts.iter().filter_map(text_of)));
             }
-            "user" => messages.push(Message { role: Role::User, parts: content_parts(field(mo, "content"), role)? }),
+            "user" => messages.push(Message {
+                role: Role::User,
+                parts: content_parts(field(mo, "content"), role)?,
+            }),
             "assistant" => {
                 let mut parts = content_parts(field(mo, "content"), role)?;
                 if let Some(r) = opt_str(mo, "refusal")?
@@ -49,7 +56,10 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
                 if let Some(tcs) = field(mo, "tool_calls") {
                     for tc in arr(tcs, "tool_calls")? {
                         let t = obj(tc, "tool call")?;
-                        let f = obj(field(t, "function").unwrap_or(&Value::Null), "tool call function")?;
+                        let f = obj(
+                            field(t, "function").unwrap_or(&Value::Null),
+                            "tool call function",
+                        )?;
                         parts.push(Part::ToolCall {
                             id: req_str(t, "id", "tool call")?.to_owned(),
                             name: req_str(f, "name", "tool call function")?.to_owned(),
@@ -72,7 +82,11 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
                     _ => messages.push(Message { role: Role::Tool, parts: vec![result] }),
                 }
             }
-            "function" => return Err(LlmError::invalid("legacy function messages are not supported; use tool messages")),
+            "function" => {
+                return Err(LlmError::invalid(
+                    "legacy function messages are not supported; use tool messages",
+                ));
+            }
             other => return Err(LlmError::invalid(format!("unknown message role {other:?}"))),
         }
     }
@@ -103,7 +117,10 @@ pub fn parse_request(body: &Value) -> Result<ChatRequest, LlmError> {
         }),
         Some(v) => {
             let name = v.pointer("/function/name").and_then(Value::as_str);
-            Some(ToolChoice::Tool(name.ok_or_else(|| LlmError::invalid("tool_choice needs function.name"))?.to_owned()))
+            Some(ToolChoice::Tool(
+                name.ok_or_else(|| LlmError::invalid("tool_choice needs function.name"))?
+                    .to_owned(),
+            ))
         }
     };
     Ok(ChatRequest {
@@ -168,12 +185,18 @@ pub fn render_request(req: &ChatRequest, model: &str) -> Value {
     }
     for msg in &req.messages {
         match msg.role {
-            Role::User => messages.push(json!({"role": "user", "content": render_content(&msg.parts)})),
+            Role::User => {
+                messages.push(json!({"role": "user", "content": render_content(&msg.parts)}))
+            }
             Role::Assistant => {
                 let mut m = Map::new();
                 m.insert("role".into(), "assistant".into());
-                let texts: Vec<&Part> = msg.parts.iter().filter(|p| matches!(p, Part::Text(_))).collect();
-                m.insert("content".into(), if texts.is_empty() { Value::Null } else { render_content(&msg.parts) });
+                let texts: Vec<&Part> =
+                    msg.parts.iter().filter(|p| matches!(p, Part::Text(_))).collect();
+                m.insert(
+                    "content".into(),
+                    if texts.is_empty() { Value::Null } else { render_content(&msg.parts) },
+                );
                 let calls: Vec<Value> = msg
                     .parts
                     .iter()
@@ -193,7 +216,9 @@ pub fn render_request(req: &ChatRequest, model: &str) -> Value {
             Role::Tool => {
                 for p in &msg.parts {
                     if let Part::ToolResult { call_id, content, .. } = p {
-                        messages.push(json!({"role": "tool", "tool_call_id": call_id, "content": content}));
+                        messages.push(
+                            json!({"role": "tool", "tool_call_id": call_id, "content": content}),
+                        );
                     }
                 }
             }
@@ -203,7 +228,8 @@ pub fn render_request(req: &ChatRequest, model: &str) -> Value {
     out.insert("model".into(), model.into());
     out.insert("messages".into(), Value::Array(messages));
     if let Some(n) = req.max_tokens {
-        let key = if wants_max_completion_tokens(model) { "max_completion_tokens" } else { "max_tokens" };
+        let key =
+            if wants_max_completion_tokens(model) { "max_completion_tokens" } else { "max_tokens" };
         out.insert(key.into(), n.into());
     }
     if let Some(t) = req.temperature {
@@ -280,7 +306,8 @@ fn stop_to(s: StopReason) -> &'static str {
 fn usage_of(u: &Value) -> Option<Usage> {
     let input = u.get("prompt_tokens").and_then(Value::as_u64);
     let output = u.get("completion_tokens").and_then(Value::as_u64);
-    (input.is_some() || output.is_some()).then(|| Usage::new(input.unwrap_or(0), output.unwrap_or(0)))
+    (input.is_some() || output.is_some())
+        .then(|| Usage::new(input.unwrap_or(0), output.unwrap_or(0)))
 }
 
 /// Parses a `chat.completion` (first choice).
@@ -311,11 +338,19 @@ pub fn parse_response(body: &Value) -> Result<ChatResponse, ProviderError> {
     }
     if let Some(tcs) = msg.get("tool_calls").and_then(Value::as_array) {
         for tc in tcs {
-            let name = tc.pointer("/function/name").and_then(Value::as_str).ok_or_else(|| malformed("tool call without name"))?;
+            let name = tc
+                .pointer("/function/name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| malformed("tool call without name"))?;
             parts.push(Part::ToolCall {
-                id: tc.get("id").and_then(Value::as_str).map_or_else(|| fresh_id("call_"), str::to_owned),
+                id: tc
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| fresh_id("call_"), str::to_owned),
                 name: name.to_owned(),
-                arguments: parse_args(tc.pointer("/function/arguments").and_then(Value::as_str).unwrap_or("")),
+                arguments: parse_args(
+                    tc.pointer("/function/arguments").and_then(Value::as_str).unwrap_or(""),
+                ),
             });
         }
     }
@@ -323,7 +358,10 @@ pub fn parse_response(body: &Value) -> Result<ChatResponse, ProviderError> {
         id: body.get("id").and_then(Value::as_str).unwrap_or_default().to_owned(),
         model: body.get("model").and_then(Value::as_str).unwrap_or_default().to_owned(),
         parts,
-        stop: choice.get("finish_reason").and_then(Value::as_str).map_or(StopReason::EndTurn, stop_from),
+        stop: choice
+            .get("finish_reason")
+            .and_then(Value::as_str)
+            .map_or(StopReason::EndTurn, stop_from),
         usage: body.get("usage").and_then(usage_of).unwrap_or_default(),
     })
 }
@@ -400,7 +438,11 @@ impl Decoder {
     }
 
     /// Decodes one frame's data.
-    pub fn push(&mut self, _event: Option<&str>, data: &str) -> Result<Vec<StreamEvent>, ProviderError> {
+    pub fn push(
+        &mut self,
+        _event: Option<&str>,
+        data: &str,
+    ) -> Result<Vec<StreamEvent>, ProviderError> {
         if data.trim() == "[DONE]" {
             self.done = true;
             return Ok(vec![StreamEvent::Done]);
@@ -434,7 +476,10 @@ impl Decoder {
                             .and_then(|i| u32::try_from(i).ok())
                             .unwrap_or(pos as u32);
                         let id = tc.get("id").and_then(Value::as_str).filter(|s| !s.is_empty());
-                        let name = tc.pointer("/function/name").and_then(Value::as_str).filter(|s| !s.is_empty());
+                        let name = tc
+                            .pointer("/function/name")
+                            .and_then(Value::as_str)
+                            .filter(|s| !s.is_empty());
                         if id.is_some() || name.is_some() {
                             out.push(StreamEvent::ToolCallStart {
                                 index,
@@ -539,7 +584,11 @@ impl Encoder {
             }
             StreamEvent::TextDelta(t) => {
                 self.start(&mut out);
-                out.extend_from_slice(&sse_frame(None, &self.chunk(json!({"content": t}), None), "\n"));
+                out.extend_from_slice(&sse_frame(
+                    None,
+                    &self.chunk(json!({"content": t}), None),
+                    "\n",
+                ));
             }
             StreamEvent::ToolCallStart { index, id, name } => {
                 self.start(&mut out);
@@ -548,14 +597,19 @@ impl Encoder {
             }
             StreamEvent::ToolCallDelta { index, arguments } => {
                 self.start(&mut out);
-                let d = json!({"tool_calls": [{"index": index, "function": {"arguments": arguments}}]});
+                let d =
+                    json!({"tool_calls": [{"index": index, "function": {"arguments": arguments}}]});
                 out.extend_from_slice(&sse_frame(None, &self.chunk(d, None), "\n"));
             }
             StreamEvent::Stop(r) => {
                 self.start(&mut out);
                 if !self.stop_sent {
                     self.stop_sent = true;
-                    out.extend_from_slice(&sse_frame(None, &self.chunk(json!({}), Some(stop_to(*r))), "\n"));
+                    out.extend_from_slice(&sse_frame(
+                        None,
+                        &self.chunk(json!({}), Some(stop_to(*r))),
+                        "\n",
+                    ));
                 }
             }
             StreamEvent::Usage(u) => self.usage = Some(*u),
@@ -563,7 +617,11 @@ impl Encoder {
                 self.start(&mut out);
                 if !self.stop_sent {
                     self.stop_sent = true;
-                    out.extend_from_slice(&sse_frame(None, &self.chunk(json!({}), Some("stop")), "\n"));
+                    out.extend_from_slice(&sse_frame(
+                        None,
+                        &self.chunk(json!({}), Some("stop")),
+                        "\n",
+                    ));
                 }
                 if self.include_usage {
                     let u = self.usage.unwrap_or_default();
@@ -632,7 +690,9 @@ pub fn set_model(body: &mut Value, model: &str) {
 
 /// `max_completion_tokens`, else `max_tokens`.
 pub fn max_output_tokens(body: &Value) -> Option<u64> {
-    body.get("max_completion_tokens").and_then(Value::as_u64).or_else(|| body.get("max_tokens").and_then(Value::as_u64))
+    body.get("max_completion_tokens")
+        .and_then(Value::as_u64)
+        .or_else(|| body.get("max_tokens").and_then(Value::as_u64))
 }
 
 /// `stream: true`.
@@ -646,7 +706,8 @@ pub fn ensure_stream_usage(body: &mut Value) -> bool {
     if !is_stream(body) {
         return true;
     }
-    let had = body.pointer("/stream_options/include_usage").and_then(Value::as_bool).unwrap_or(false);
+    let had =
+        body.pointer("/stream_options/include_usage").and_then(Value::as_bool).unwrap_or(false);
     if let Some(m) = body.as_object_mut() {
         let opts = m.entry("stream_options").or_insert_with(|| json!({}));
         if !opts.is_object() {

@@ -46,6 +46,21 @@ impl TestServer {
         Some(Self::start_in(dir, &[("STOA_DATABASE_URL", &url)], Some(db)).await)
     }
 
+    /// Stops the server and starts a new one on the same data directory (a restart).
+    pub(crate) async fn restart(mut self, extra: &[(&str, &str)]) -> Self {
+        if let Some(s) = self.server.take() {
+            s.stop().await.unwrap();
+        }
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        let pg = self.pg.take();
+        let url = pg.as_ref().map(|d| d.url.clone());
+        let mut env: Vec<(&str, &str)> = extra.to_vec();
+        if let Some(u) = &url {
+            env.push(("STOA_DATABASE_URL", u));
+        }
+        Self::start_in(dir, &env, pg).await
+    }
+
     async fn start_in(
         dir: tempfile::TempDir,
         extra: &[(&str, &str)],

@@ -7,6 +7,7 @@
 mod harness;
 
 mod api_keys;
+mod audit;
 mod chat_settings;
 mod cli;
 mod json;

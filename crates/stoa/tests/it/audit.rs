@@ -1,0 +1,265 @@
+//! The audit ledger through the server (F-25, F-80..F-82) and key custody (F-40..F-42):
+//! entries for calls, refusals and changes; tenant scoping of `GET /v1/audit`; fail-closed;
+//! interrupted calls finalized on restart; key rotation with a ledger marker.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use stoa_core::Role;
+
+use crate::harness::{TestServer, assert_error};
+use crate::proxy::{self, OPENAI_KEY};
+
+async fn audit(
+    srv: &TestServer,
+    token: &str,
+    query: &str,
+    tenant: Option<&str>,
+) -> (StatusCode, Value) {
+    let headers: Vec<(&str, &str)> = tenant.map(|t| vec![("x-stoa-tenant", t)]).unwrap_or_default();
+    srv.call_h(Method::GET, &format!("/v1/audit{query}"), Some(token), &headers, None).await
+}
+
+fn entries(page: &Value) -> Vec<Value> {
+    page["data"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn calls_refusals_and_changes_are_recorded() {
+    let px = proxy::start(&[], false).await;
+    let srv = &px.srv;
+    let admin = srv.admin();
+    srv.create_tenant("globex").await;
+    let (s, _, _) = px
+        .post(
+            "/v1/chat/completions",
+            json!({"model": "gpt-4o-mini", "max_tokens": 20,
+        "messages": [{"role": "user", "content": "Hello there"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, _) = px
+        .post_with(
+            "/v1/chat/completions",
+            &px.key.clone(),
+            &[("x-stoa-purpose", "spying")],
+            json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = srv.call(Method::GET, "/v1/whoami", Some("stoa_sk_not-a-key"), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    let (s, page) = audit(srv, &admin, "?action=llm.call", None).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let calls = entries(&page);
+    let pending = calls.iter().find(|e| e["status"] == "pending").expect("pending entry");
+    let fin = calls.iter().find(|e| e["status"] == "ok").expect("final entry");
+    assert_eq!(fin["refers_to"], pending["seq"]);
+    assert_eq!(
+        (fin["provider"].as_str(), fin["model"].as_str()),
+        (Some("openai"), Some("gpt-4o-mini"))
+    );
+    assert_eq!(fin["output_tokens"], 3);
+    assert_eq!(fin["purpose"], "chat");
+    assert!(fin["cost_usd"].as_f64().unwrap() > 0.0);
+    assert_eq!(fin["tenant_id"], "acme");
+    let refused = calls.iter().find(|e| e["status"] == "refused").expect("refusal");
+    assert_eq!(refused["code"], "purpose_not_allowed");
+    // The user is a pseudonym, never the subject or key id.
+    let user = fin["user"].as_str().unwrap();
+    assert_eq!(user.len(), 32);
+    assert!(!page.to_string().contains(&px.key[8..]), "no key material in the ledger");
+    // Authentication failures and control-plane changes are there too.
+    let (_, page) = audit(srv, &admin, "?action=authenticate", None).await;
+    assert_eq!(entries(&page)[0]["code"], "invalid_api_key");
+    let (_, page) = audit(srv, &admin, "?action=api_key.create", None).await;
+    assert_eq!(entries(&page)[0]["detail"]["role"], "devops");
+    let (_, page) = audit(srv, &admin, "?action=tenant.create", None).await;
+    assert_eq!(entries(&page).len(), 2, "acme and globex");
+
+    // Tenant scoping: a tenant-admin sees its tenant only; asking for another is 404.
+    let ta = srv.token(Role::TenantAdmin, Some("globex"), "gina");
+    let (s, page) = audit(srv, &ta, "", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(entries(&page).iter().all(|e| e["tenant_id"] == "globex"), "{page}");
+    let (s, _) = audit(srv, &ta, "", Some("acme")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let viewer = srv.token(Role::Viewer, Some("acme"), "vic");
+    let (s, b) = audit(srv, &viewer, "", None).await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "forbidden");
+    // The platform can narrow to one tenant, and page.
+    let (_, page) = audit(srv, &admin, "?limit=2", Some("acme")).await;
+    assert_eq!(entries(&page).len(), 2);
+    let before = page["next_before"].as_i64().unwrap();
+    let (_, older) = audit(srv, &admin, &format!("?limit=2&before={before}"), Some("acme")).await;
+    assert!(entries(&older).iter().all(|e| e["seq"].as_i64().unwrap() < before));
+    // The viewer's refusal itself was recorded.
+    let (_, page) = audit(srv, &admin, "?action=audit.read", Some("acme")).await;
+    assert!(
+        entries(&page).iter().any(|e| e["status"] == "refused" && e["code"] == "forbidden"),
+        "{page}"
+    );
+    // And the chain verifies.
+    srv.core().flush_ledger().await;
+    let verdict = stoa_core::verify_chain(srv.core().store().as_ref()).await.unwrap();
+    assert!(matches!(verdict, stoa_core::audit::Verdict::Intact { .. }), "{verdict:?}");
+    px.stop().await;
+}
+
+#[tokio::test]
+async fn ledger_unwritable_refuses_calls() {
+    let px = proxy::start(&[], false).await;
+    let db = px.srv.dir.path().join("stoa.db");
+    let raw = stoa_store::SqlStore::open_sqlite(&db).await.unwrap();
+    sqlx::query("ALTER TABLE audit_log RENAME TO audit_log_away")
+        .execute(raw.pool())
+        .await
+        .unwrap();
+    let (s, b, _) = px
+        .post(
+            "/v1/chat/completions",
+            json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("audit_unavailable")),
+        "{b}"
+    );
+    assert!(px.fake.requests().is_empty(), "no call goes out unaudited");
+    sqlx::query("ALTER TABLE audit_log_away RENAME TO audit_log")
+        .execute(raw.pool())
+        .await
+        .unwrap();
+    // The reservation was released: the ledger is back and the call works.
+    let (s, b, _) = px
+        .post(
+            "/v1/chat/completions",
+            json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    px.srv.core().flush_ledger().await;
+    assert!(matches!(
+        stoa_core::verify_chain(px.srv.core().store().as_ref()).await.unwrap(),
+        stoa_core::audit::Verdict::Intact { .. }
+    ));
+    raw.close().await;
+    px.stop().await;
+}
+
+#[tokio::test]
+async fn pending_calls_of_a_crash_are_finalized_as_interrupted() {
+    let srv = TestServer::start().await;
+    srv.create_tenant("acme").await;
+    let core = srv.core();
+    // A pending entry that never got its final one, as a crash leaves it.
+    let ledger = stoa_core::audit::Ledger::open(core.store().clone()).await.unwrap();
+    core.flush_ledger().await;
+    let e = stoa_core::audit::AuditEvent {
+        at_ms: 1,
+        tenant: Some("acme".into()),
+        action: "llm.call".into(),
+        status: "pending".into(),
+        provider: Some("openai".into()),
+        ..Default::default()
+    };
+    let seq = ledger.append(e).await.unwrap();
+    let srv = srv.restart(&[]).await;
+    let (_, page) = audit(&srv, &srv.admin(), "?action=llm.call", None).await;
+    let fin = entries(&page).into_iter().find(|e| e["refers_to"] == seq).expect("final entry");
+    assert_eq!(fin["status"], "interrupted");
+    let srv = srv.restart(&[]).await;
+    let (_, page) = audit(&srv, &srv.admin(), "?action=llm.call", None).await;
+    assert_eq!(
+        entries(&page).iter().filter(|e| e["status"] == "interrupted").count(),
+        1,
+        "only once"
+    );
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn key_rotation_from_files() {
+    let secrets = tempfile::tempdir().unwrap();
+    std::fs::write(secrets.path().join("openai"), format!("  {OPENAI_KEY}\n")).unwrap();
+    let dir = secrets.path().display().to_string();
+    let px = proxy::start(
+        &[("STOA_SECRETS_DIR", &dir), ("OPENAI_API_KEY", "sk-env-loses-to-file")],
+        false,
+    )
+    .await;
+    let admin = px.srv.admin();
+    let body = json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]});
+    let (s, _, _) = px.post("/v1/chat/completions", body.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        px.fake.requests()[0].header("authorization"),
+        Some(format!("Bearer {OPENAI_KEY}").as_str()),
+        "file wins, trimmed"
+    );
+
+    let (s, keys) = px.srv.call(Method::GET, "/v1/admin/keys", Some(&admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{keys}");
+    let openai = keys["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["provider"] == "openai")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (openai["configured"].as_bool(), openai["generation"].as_u64()),
+        (Some(true), Some(1))
+    );
+    assert!(openai["last_success"].is_string());
+    assert!(!keys.to_string().contains("sk-"), "no key material, not even a prefix: {keys}");
+
+    // Rotate under load: calls in flight across the reload all succeed.
+    px.fake.script((0..20).map(|_| stoa_fake::Fault::Slow { ms: 150 }).collect());
+    let mut inflight = Vec::new();
+    for _ in 0..20 {
+        let (c, u, k, b) =
+            (px.srv.client.clone(), px.srv.url.clone(), px.key.clone(), body.clone());
+        inflight.push(tokio::spawn(async move {
+            c.post(format!("{u}/v1/chat/completions"))
+                .bearer_auth(k)
+                .json(&b)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    std::fs::write(secrets.path().join("openai"), "sk-rotated-key-2\n").unwrap();
+    let (s, keys) = px.srv.call(Method::POST, "/v1/admin/keys/reload", Some(&admin), None).await;
+    assert_eq!(s, StatusCode::OK, "{keys}");
+    for t in inflight {
+        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    }
+    px.fake.clear();
+    let (s, _, _) = px.post("/v1/chat/completions", body.clone()).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(px.fake.requests()[0].header("authorization"), Some("Bearer sk-rotated-key-2"));
+    let (_, page) = audit(&px.srv, &admin, "?action=key.rotation", None).await;
+    let marker = &entries(&page)[0];
+    assert_eq!(
+        (marker["provider"].as_str(), marker["detail"]["generation"].as_u64()),
+        (Some("openai"), Some(2))
+    );
+    assert!(!page.to_string().contains("rotated-key"), "{page}");
+
+    // An empty key file is refused and the current key stays.
+    std::fs::write(secrets.path().join("openai"), "  \n").unwrap();
+    let (s, b) = px.srv.call(Method::POST, "/v1/admin/keys/reload", Some(&admin), None).await;
+    assert_error(s, &b, StatusCode::BAD_REQUEST, "key_reload_failed");
+    assert!(b["error"]["message"].as_str().unwrap().contains("openai"), "names the file: {b}");
+    let (s, _, _) = px.post("/v1/chat/completions", body).await;
+    assert_eq!(s, StatusCode::OK);
+    // Only the platform may do this.
+    let ta = px.srv.token(Role::TenantAdmin, Some("acme"), "t");
+    let (s, _) = px.srv.call(Method::POST, "/v1/admin/keys/reload", Some(&ta), None).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    px.stop().await;
+}
