@@ -8,6 +8,7 @@ mod harness;
 
 mod api_keys;
 mod audit;
+mod canary;
 mod chat_settings;
 mod cli;
 mod json;
