@@ -18,6 +18,7 @@ pub mod keys;
 pub mod llm;
 pub mod ports;
 pub mod rbac;
+pub mod review;
 pub mod secrets;
 pub mod service;
 pub mod settings;

@@ -23,8 +23,9 @@ pub fn router(state: AppState) -> Router {
     let llm = Router::new()
         .route("/v1/chat/completions", post(proxy::chat_completions))
         .route("/v1/messages", post(proxy::messages))
-        .route("/v1beta/models/{model_action}", post(proxy::gemini))
-        .route("/v1/models/{model_action}", post(proxy::gemini))
+        // Wildcards: `provider/model` names contain a slash (`openai/gpt-4o-mini:generateContent`).
+        .route("/v1beta/models/{*model_action}", post(proxy::gemini))
+        .route("/v1/models/{*model_action}", post(proxy::gemini))
         .layer(DefaultBodyLimit::max(MAX_LLM_BODY_BYTES));
     Router::new()
         .merge(llm)

@@ -371,7 +371,11 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 pub fn scrub(message: &str, key: &str) -> String {
     const REDACTED: &str = "[redacted]";
     let mut s = if key.len() >= 8 { message.replace(key, REDACTED) } else { message.to_owned() };
-    let is_tok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    // Providers echo masked keys (`sk-abcd****wxyz`): the visible prefix is key material too.
+    if key.len() >= 12 && key.is_char_boundary(8) {
+        s = s.replace(&key[..8], REDACTED);
+    }
+    let is_tok = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*';
     let mut out = String::with_capacity(s.len());
     let mut rest = s.as_str();
     while !rest.is_empty() {
@@ -380,9 +384,9 @@ pub fn scrub(message: &str, key: &str) -> String {
         rest = &rest[start..];
         let end = rest.find(|c: char| !is_tok(c)).unwrap_or(rest.len());
         let tok = &rest[..end];
-        let looks_like_key = ["sk-", "AIza", "stoa_sk_"]
-            .iter()
-            .any(|p| tok.strip_prefix(p).is_some_and(|tail| tail.len() >= 16));
+        let looks_like_key = ["sk-", "AIza", "stoa_sk_"].iter().any(|p| {
+            tok.strip_prefix(p).is_some_and(|tail| tail.len() >= 16 || tail.contains('*'))
+        });
         out.push_str(if looks_like_key { REDACTED } else { tok });
         rest = &rest[end..];
     }

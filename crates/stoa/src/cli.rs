@@ -53,6 +53,34 @@ enum AuditCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Usage and cost by provider, model and tenant for a month, anomalies against the prior
+    /// three months, and reconciliation with a provider billing CSV
+    /// (`provider,model,input_tokens,output_tokens,cost_usd`).
+    Report {
+        /// YYYY-MM.
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        billing: Option<std::path::PathBuf>,
+        /// Divergence flagged above this fraction.
+        #[arg(long, default_value_t = 0.05)]
+        margin: f64,
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// A provider key's activity in a window (breach response), with anomalies highlighted.
+    Sweep {
+        #[arg(long)]
+        provider: String,
+        /// RFC 3339.
+        #[arg(long)]
+        from: String,
+        /// RFC 3339.
+        #[arg(long)]
+        to: String,
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -160,6 +188,35 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Audit { command: AuditCommand::Report { month, billing, margin, format } } => {
+            let billing = match billing {
+                None => None,
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    Some(
+                        stoa_core::review::parse_billing_csv(&text)
+                            .map_err(|e| anyhow::anyhow!("{e}"))?,
+                    )
+                }
+            };
+            let entries = all_entries(&config).await?;
+            let r = stoa_core::review::monthly_report(&month, &entries, billing.as_deref(), margin)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            writeln!(out, "{}", render_report(&r, &format)?)?;
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Sweep { provider, from, to, format } } => {
+            let t = |v: &str, name: &str| {
+                stoa_core::clock::parse_rfc3339(v)
+                    .with_context(|| format!("--{name} must be RFC 3339"))
+            };
+            let (from, to) = (t(&from, "from")?, t(&to, "to")?);
+            let entries = all_entries(&config).await?;
+            let s = stoa_core::review::sweep(&provider, from, to, &entries);
+            writeln!(out, "{}", render_sweep(&s, &format)?)?;
+            Ok(())
+        }
         Command::Token { command: TokenCommand::Issue { role, tenant, sub, ttl } } => {
             let role = Role::parse(&role).with_context(|| format!("unknown role {role:?}"))?;
             let tenant = tenant
@@ -214,6 +271,109 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     out.flush()?;
     drop(out);
     server.run_until(shutdown_signal()).await
+}
+
+async fn all_entries(config: &Config) -> anyhow::Result<Vec<stoa_core::audit::LedgerEntry>> {
+    let store = stoa::open_store(config).await?;
+    let mut all = Vec::new();
+    loop {
+        let page = stoa_core::ports::Store::audit_scan(
+            &store,
+            all.last().map_or(0, |e: &stoa_core::audit::LedgerEntry| e.seq),
+            10_000,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if page.is_empty() {
+            return Ok(all);
+        }
+        all.extend(page);
+    }
+}
+
+fn totals_json(t: &stoa_core::review::Totals) -> serde_json::Value {
+    serde_json::json!({
+        "requests": t.requests, "success_rate": t.success_rate(), "input_tokens": t.input_tokens,
+        "output_tokens": t.output_tokens, "cost_usd": t.cost_micros as f64 / 1e6,
+    })
+}
+
+fn render_report(r: &stoa_core::review::Report, format: &str) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let group = |m: &std::collections::BTreeMap<String, stoa_core::review::Totals>| {
+        m.iter().map(|(k, t)| (k.clone(), totals_json(t))).collect::<serde_json::Map<_, _>>()
+    };
+    match format {
+        "json" => Ok(serde_json::json!({
+            "month": r.month,
+            "by_provider": group(&r.by_provider),
+            "by_model": group(&r.by_model),
+            "by_tenant": group(&r.by_tenant),
+            "anomalies": r.anomalies,
+            "reconciliation": r.reconciliation.iter().map(|x| serde_json::json!({
+                "provider": x.provider, "ledger_cost_usd": x.ledger_cost_usd, "billed_cost_usd": x.billed_cost_usd,
+                "divergence": x.divergence, "flagged": x.flagged,
+            })).collect::<Vec<_>>(),
+        })
+        .to_string()),
+        "text" => {
+            let mut o = format!("Stoa usage report for {}\n", r.month);
+            for (title, m) in [("provider", &r.by_provider), ("model", &r.by_model), ("tenant", &r.by_tenant)] {
+                let _ = writeln!(o, "\nby {title}:");
+                for (k, t) in m {
+                    let _ = writeln!(
+                        o,
+                        "  {k:<40} {:>8} calls  {:>6.1}% ok  {:>10} in  {:>10} out  ${:>10.4}",
+                        t.requests,
+                        t.success_rate() * 100.0,
+                        t.input_tokens,
+                        t.output_tokens,
+                        t.cost_micros as f64 / 1e6
+                    );
+                }
+            }
+            if !r.reconciliation.is_empty() {
+                let _ = writeln!(o, "\nreconciliation with the billing export:");
+                for x in &r.reconciliation {
+                    let flag = if x.flagged { "  <-- DIVERGES" } else { "" };
+                    let _ = writeln!(o, "  {:<12} ledger ${:.4}  billed ${:.4}  {:+.1}%{flag}", x.provider, x.ledger_cost_usd, x.billed_cost_usd, x.divergence * 100.0);
+                }
+            }
+            let _ = writeln!(o, "\nanomalies ({}):", r.anomalies.len());
+            for a in &r.anomalies {
+                let _ = writeln!(o, "  ! {a}");
+            }
+            Ok(o)
+        }
+        other => bail!("--format must be text or json, not {other:?}"),
+    }
+}
+
+fn render_sweep(s: &stoa_core::review::Sweep, format: &str) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    match format {
+        "json" => Ok(serde_json::json!({
+            "provider": s.provider,
+            "groups": s.groups.iter().map(|g| serde_json::json!({
+                "tenant": g.tenant, "purpose": g.purpose, "models": g.models, "totals": totals_json(&g.totals),
+            })).collect::<Vec<_>>(),
+            "anomalies": s.anomalies,
+        })
+        .to_string()),
+        "text" => {
+            let mut o = format!("Calls made with the {} key in the window:\n", s.provider);
+            for g in &s.groups {
+                let models: Vec<&str> = g.models.iter().map(String::as_str).collect();
+                let _ = writeln!(o, "  {:<24} {:<28} {:>8} calls  ${:.4}  models: {}", g.tenant, g.purpose, g.totals.requests, g.totals.cost_micros as f64 / 1e6, models.join(", "));
+            }
+            let _ = writeln!(o, "\nanomalies ({}):", s.anomalies.len());
+            for a in &s.anomalies {
+                let _ = writeln!(o, "  ! {a}");
+            }
+            Ok(o)
+        }
+        other => bail!("--format must be text or json, not {other:?}"),
+    }
 }
 
 /// One ledger entry as a JSON line (the canonical fields plus the chain hashes).

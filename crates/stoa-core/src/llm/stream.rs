@@ -145,7 +145,8 @@ pub(super) fn forward(
         (StreamDecoder::new(provider_format), StreamEncoder::new(client_format, client_wants_usage))
     });
     let mut pending = VecDeque::new();
-    if degraded {
+    // google-genai reads any non-`data:` line as JSON, so Gemini clients rely on the header.
+    if degraded && client_format != WireFormat::Gemini {
         // An SSE comment: SDKs skip it; the header X-Stoa-Degraded says the same.
         pending.push_back(Bytes::from_static(b": stoa-degraded\n\n"));
     }

@@ -64,6 +64,10 @@ impl IntoResponse for SdkError {
         };
         let mut headers = HeaderMap::new();
         self.err.add_headers(&mut headers);
+        // A budget resets at a window's end: tell the SDKs not to retry in a loop meanwhile.
+        if code == "budget_exceeded" {
+            headers.insert("x-should-retry", HeaderValue::from_static("false"));
+        }
         (status, headers, axum::Json(body)).into_response()
     }
 }

@@ -130,3 +130,17 @@ fn endpoints() {
     assert!(u.query().is_none());
     assert!(p.endpoint("..", false).is_err());
 }
+
+#[test]
+fn masked_keys_are_scrubbed() {
+    let key = "sk-canary-1234567890abcdef5856";
+    let msg =
+        "Incorrect API key provided: sk-canar*********************5856. You can find your key";
+    let out = scrub(msg, key);
+    assert!(!out.contains("sk-canar"), "{out}");
+    assert!(out.contains("[redacted]"), "{out}");
+    // A masked key that is not ours is scrubbed too.
+    let out = scrub("bad key sk-proj-ab****yz here", "other-key-entirely");
+    assert!(!out.contains("sk-proj-ab"), "{out}");
+    assert!(out.contains("here"));
+}

@@ -263,3 +263,91 @@ async fn key_rotation_from_files() {
     assert_eq!(s, StatusCode::FORBIDDEN);
     px.stop().await;
 }
+
+/// `stoa audit verify|export|report|sweep` on a ledger the server wrote.
+#[tokio::test]
+async fn audit_cli() {
+    let px = proxy::start(&[], false).await;
+    for _ in 0..2 {
+        let (s, _, _) = px
+            .post(
+                "/v1/chat/completions",
+                json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    px.srv.core().flush_ledger().await;
+    let dir = px.srv.dir.path().to_owned();
+    let stoa = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stoa"))
+            .env_clear()
+            .env("STOA_DATA_DIR", &dir)
+            .env("STOA_LOG", "warn")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, out, err) = stoa(&["audit", "verify"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.starts_with("ledger intact: "), "{out}");
+    let (_, export, _) = stoa(&["audit", "export", "--tenant", "acme"]);
+    let lines: Vec<Value> = export.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines.iter().filter(|l| l["action"] == "llm.call").count() >= 4, "{export}");
+    assert!(lines.iter().all(|l| l["hash"].as_str().unwrap().len() == 64 && l["tenant"] == "acme"));
+
+    let month = &stoa_core::clock::to_rfc3339(stoa_core::clock::now_ms())[..7];
+    let (code, report, err) = stoa(&["audit", "report", "--month", month, "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["by_provider"]["openai"]["requests"], 2, "{report}");
+    assert_eq!(report["by_tenant"]["acme"]["success_rate"], 1.0);
+    let billing = px.srv.dir.path().join("billing.csv");
+    std::fs::write(
+        &billing,
+        "provider,model,input_tokens,output_tokens,cost_usd\nopenai,gpt-4o-mini,10,5,9.99\n",
+    )
+    .unwrap();
+    let (_, text, _) =
+        stoa(&["audit", "report", "--month", month, "--billing", billing.to_str().unwrap()]);
+    assert!(text.contains("DIVERGES") && text.contains("billing: provider openai"), "{text}");
+
+    let now = stoa_core::clock::now_ms();
+    let (from, to) = (
+        stoa_core::clock::to_rfc3339(now - 3_600_000),
+        stoa_core::clock::to_rfc3339(now + 3_600_000),
+    );
+    let (code, sweep, err) = stoa(&[
+        "audit",
+        "sweep",
+        "--provider",
+        "openai",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let sweep: Value = serde_json::from_str(&sweep).unwrap();
+    assert_eq!(sweep["groups"][0]["tenant"], "acme", "{sweep}");
+    assert_eq!(sweep["groups"][0]["totals"]["requests"], 2);
+
+    // Tampering is caught, named, and fails the command.
+    let raw = stoa_store::SqlStore::open_sqlite(&px.srv.dir.path().join("stoa.db")).await.unwrap();
+    sqlx::query("UPDATE audit_log SET model = 'gpt-4o' WHERE seq = 3")
+        .execute(raw.pool())
+        .await
+        .unwrap();
+    let (code, out, _) = stoa(&["audit", "verify"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("broken at entry 3"), "{out}");
+    raw.close().await;
+    px.stop().await;
+}
