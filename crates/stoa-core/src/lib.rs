@@ -10,6 +10,7 @@ mod auditing;
 mod authn;
 pub mod bootstrap;
 pub mod budget;
+pub mod chat;
 pub mod clock;
 pub mod error;
 pub mod identity;

@@ -206,8 +206,9 @@ impl Core {
         let started = Instant::now();
         let llm = &self.llm;
         let tenant_id = self.scope_of(p, req.tenant.clone())?;
+        let action = if req.source == Source::Proxy { Action::LlmInvoke } else { Action::ChatUse };
         let tenant = self
-            .authorize(p, Action::LlmInvoke, Some(&tenant_id), "tenant")
+            .authorize(p, action, Some(&tenant_id), "tenant")
             .await?
             .ok_or(Error::NotFound { what: "tenant" })?;
         let (key_id, key_purposes, key_budget) = match &p.credential {

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 
 use crate::apikey::ApiKey;
 use crate::audit::{AuditFilter, LedgerEntry};
+use crate::chat::{Conversation, StoredMessage};
 use crate::error::StoreError;
 use crate::ids::{ApiKeyId, TenantId};
 use crate::tenant::Tenant;
@@ -68,6 +69,44 @@ pub trait Store: Send + Sync + 'static {
         to_ms: i64,
         group_by: GroupBy,
     ) -> StoreResult<Vec<UsageGroup>>;
+
+    // Chat, scoped by tenant. Content and titles arrive sealed; the store never sees plaintext.
+    /// The tenant's wrapped data key.
+    async fn tenant_data_key(&self, tenant: &TenantId) -> StoreResult<Option<Vec<u8>>>;
+    /// Stores a wrapped data key unless the tenant has one; true if stored.
+    async fn put_tenant_data_key(&self, tenant: &TenantId, wrapped: &[u8]) -> StoreResult<bool>;
+    async fn insert_conversation(&self, tenant: &TenantId, c: &Conversation) -> StoreResult<()>;
+    /// The user's conversations, most recently active first.
+    async fn list_conversations(
+        &self,
+        tenant: &TenantId,
+        user_ref: &str,
+    ) -> StoreResult<Vec<Conversation>>;
+    async fn get_conversation(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> StoreResult<Option<Conversation>>;
+    async fn touch_conversation(&self, tenant: &TenantId, id: &str, at_ms: i64) -> StoreResult<()>;
+    /// Hard delete with its messages; false if absent.
+    async fn delete_conversation(&self, tenant: &TenantId, id: &str) -> StoreResult<bool>;
+    /// Hard delete of every conversation of a user; how many.
+    async fn delete_user_conversations(
+        &self,
+        tenant: &TenantId,
+        user_ref: &str,
+    ) -> StoreResult<u64>;
+    /// Hard delete of conversations idle since before `before_ms`; how many.
+    async fn purge_idle_conversations(&self, tenant: &TenantId, before_ms: i64)
+    -> StoreResult<u64>;
+    async fn insert_message(&self, tenant: &TenantId, m: &StoredMessage) -> StoreResult<()>;
+    /// The last `limit` messages of a conversation, oldest first.
+    async fn list_messages(
+        &self,
+        tenant: &TenantId,
+        conversation: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredMessage>>;
 
     // The audit ledger (platform-owned; reads are filtered by tenant where the caller is one).
     /// Appends entries in one transaction (all or none).

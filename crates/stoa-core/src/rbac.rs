@@ -77,10 +77,14 @@ pub enum Action {
     AuditRead,
     /// Provider key status and reload: platform only.
     KeysManage,
+    /// Talk to the chat agent (every role: a viewer's agent gets read-only tools).
+    ChatUse,
+    /// Delete another user's conversations (GDPR requests).
+    ChatAdmin,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 17] = [
         Action::TenantCreate,
         Action::TenantList,
         Action::TenantRead,
@@ -96,6 +100,8 @@ impl Action {
         Action::UsageRead,
         Action::AuditRead,
         Action::KeysManage,
+        Action::ChatUse,
+        Action::ChatAdmin,
     ];
 
     pub fn kind(self) -> Kind {
@@ -105,8 +111,8 @@ impl Action {
                 Kind::Read
             }
             TenantCreate | TenantUpdate | TenantUpdateSettings | TenantDelete | ApiKeyCreate
-            | ApiKeyRevoke | ChatSettingsWrite | KeysManage => Kind::Write,
-            LlmInvoke => Kind::Invoke,
+            | ApiKeyRevoke | ChatSettingsWrite | KeysManage | ChatAdmin => Kind::Write,
+            LlmInvoke | ChatUse => Kind::Invoke,
         }
     }
 
@@ -128,6 +134,8 @@ impl Action {
             UsageRead => "usage.read",
             AuditRead => "audit.read",
             KeysManage => "keys.manage",
+            ChatUse => "chat.use",
+            ChatAdmin => "chat.admin",
         }
     }
 }
@@ -140,7 +148,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
     matches!(
         (role, action),
         (CpiAdmin, _)
-            | (_, TenantList | TenantRead | ChatSettingsRead)
+            | (_, TenantList | TenantRead | ChatSettingsRead | ChatUse)
             | (
                 TenantAdmin,
                 TenantUpdateSettings
@@ -150,6 +158,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
                     | ChatSettingsWrite
                     | UsageRead
                     | AuditRead
+                    | ChatAdmin
             )
             | (TenantAdmin | Devops, LlmInvoke)
     )
@@ -181,8 +190,9 @@ mod tests {
     #[test]
     fn viewer_reads_only() {
         for a in Action::ALL {
-            let reads = a.kind() == Kind::Read
-                && !matches!(a, Action::ApiKeyList | Action::UsageRead | Action::AuditRead);
+            let reads = (a.kind() == Kind::Read
+                && !matches!(a, Action::ApiKeyList | Action::UsageRead | Action::AuditRead))
+                || a == Action::ChatUse;
             assert_eq!(allowed(Role::Viewer, a), reads, "{a:?}");
         }
     }

@@ -72,6 +72,9 @@ pub struct Core {
     pub(crate) llm: crate::llm::LlmSettings,
     pub(crate) ledger: crate::audit::Ledger,
     key_loader: Option<KeyLoader>,
+    pub(crate) master: MasterKey,
+    pub(crate) data_keys: Cache<TenantId, Arc<MasterKey>>,
+    pub(crate) chat: crate::chat::agent::ChatRuntime,
     pub(crate) prices: Arc<stoa_llm::price::PriceTable>,
     tenants: Cache<TenantId, Cached<Tenant>>,
     api_keys: Cache<[u8; 32], Cached<ApiKey>>,
@@ -127,6 +130,9 @@ impl Core {
             llm: crate::llm::LlmSettings::unconfigured(),
             ledger,
             key_loader: None,
+            master: master.clone(),
+            data_keys: Cache::new(10_000),
+            chat: crate::chat::agent::ChatRuntime::default(),
             prices: Arc::new(stoa_llm::price::PriceTable::default()),
             tenants: Cache::new(100_000),
             api_keys: Cache::new(200_000),
@@ -184,6 +190,12 @@ impl Core {
             return Err(e);
         }
         Ok(self.llm.keys.status())
+    }
+
+    /// Chat agent settings (kill switch, model, context size, retention).
+    pub fn with_chat(mut self, policy: crate::chat::agent::ChatPolicy) -> Self {
+        self.chat.policy = policy;
+        self
     }
 
     /// Installs the providers and limits of the LLM pipeline.
@@ -437,6 +449,7 @@ impl Core {
         // The tenant's keys are gone from the store; drop every cached key rather than track
         // which hashes belonged to it (deletion is rare).
         self.api_keys.clear();
+        self.data_keys.remove(id);
         tracing::info!(tenant = %id, "tenant deleted");
         Ok(())
     }

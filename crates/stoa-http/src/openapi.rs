@@ -5,7 +5,7 @@ use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::api::{api_keys, audit, chat, health, tenants};
+use crate::api::{api_keys, audit, chat, conversations, health, tenants};
 use crate::dto;
 use crate::error;
 
@@ -18,6 +18,8 @@ use crate::error;
         api_keys::create, api_keys::list, api_keys::revoke,
         chat::get_settings, chat::put_settings, chat::usage,
         audit::list, audit::keys, audit::reload,
+        conversations::create, conversations::list, conversations::get, conversations::delete,
+        conversations::delete_user, conversations::post_message,
     ),
     components(schemas(
         dto::TenantDto, dto::TenantList, dto::CreateTenant, dto::PatchTenant,
@@ -25,6 +27,9 @@ use crate::error;
         dto::WhoAmI, dto::Health, error::ErrorBody, error::ErrorDetail,
         dto::ChatSettingsDto, dto::UpdateChatSettings, dto::UsageReport, dto::UsageGroupDto,
         audit::AuditEntryDto, audit::AuditPage, audit::KeyStatusDto, audit::KeyStatusList,
+        conversations::CreateConversation, conversations::ConversationDto, conversations::ConversationList,
+        conversations::MessageDto, conversations::ConversationDetail, conversations::PostMessage,
+        conversations::AnswerMessage, conversations::AnswerUsage, conversations::Answer, conversations::Deleted,
     )),
     modifiers(&Bearer),
 )]

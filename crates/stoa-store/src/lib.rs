@@ -18,6 +18,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 use stoa_core::apikey::ApiKey;
 use stoa_core::audit::{AuditFilter, LedgerEntry};
+use stoa_core::chat::{Conversation, StoredMessage};
 use stoa_core::clock::now_ms;
 use stoa_core::error::StoreError;
 use stoa_core::ports::{Store, StoreResult};
@@ -128,6 +129,8 @@ impl SqlStore {
     }
 }
 
+const CONV_COLS: &str = "id, tenant_id, user_ref, title_sealed, created_at, updated_at";
+const MSG_COLS: &str = "id, conversation_id, tenant_id, role, content_sealed, source, status, input_tokens, output_tokens, created_at";
 const AUDIT_COLS: &str = "seq, at_ms, tenant_id, user_ref, action, status, code, provider, model, purpose, \
     input_tokens, output_tokens, cost_micros, latency_ms, fallback, trace_id, refers_to, detail, prev_hash, hash";
 const AUDIT_NCOLS: usize = 20;
@@ -485,6 +488,243 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn tenant_data_key(&self, tenant: &TenantId) -> StoreResult<Option<Vec<u8>>> {
+        let t = tenant.as_str().to_owned();
+        let row = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    sqlx::query("SELECT wrapped_key FROM tenant_data_keys WHERE tenant_id = $1")
+                        .bind(t)
+                        .fetch_optional(&mut *c)
+                        .await
+                })
+            })
+            .await?;
+        row.map(|r| r.try_get::<Vec<u8>, _>(0).map_err(other)).transpose()
+    }
+
+    async fn put_tenant_data_key(&self, tenant: &TenantId, wrapped: &[u8]) -> StoreResult<bool> {
+        let (t, w) = (tenant.as_str().to_owned(), wrapped.to_vec());
+        let n = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    let done = sqlx::query(
+                        "INSERT INTO tenant_data_keys (tenant_id, wrapped_key, created_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (tenant_id) DO NOTHING",
+                    )
+                    .bind(t)
+                    .bind(w)
+                    .bind(now_ms())
+                    .execute(&mut *c)
+                    .await?;
+                    Ok(done.rows_affected())
+                })
+            })
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn insert_conversation(&self, tenant: &TenantId, conv: &Conversation) -> StoreResult<()> {
+        if conv.tenant != tenant.as_str() {
+            return Err(StoreError::Other("conversation written outside its tenant scope".into()));
+        }
+        let conv = conv.clone();
+        self.scoped(tenant, move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "INSERT INTO conversations (id, tenant_id, user_ref, title_sealed, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(conv.id)
+                .bind(conv.tenant)
+                .bind(conv.user_ref)
+                .bind(conv.title_sealed)
+                .bind(conv.created_at)
+                .bind(conv.updated_at)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_conversations(
+        &self,
+        tenant: &TenantId,
+        user_ref: &str,
+    ) -> StoreResult<Vec<Conversation>> {
+        let (t, u) = (tenant.as_str().to_owned(), user_ref.to_owned());
+        let rows = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    sqlx::query(&format!(
+                        "SELECT {CONV_COLS} FROM conversations WHERE tenant_id = $1 AND user_ref = $2 \
+                         ORDER BY updated_at DESC, id DESC"
+                    ))
+                    .bind(t)
+                    .bind(u)
+                    .fetch_all(&mut *c)
+                    .await
+                })
+            })
+            .await?;
+        rows.iter().map(rows::conversation).collect()
+    }
+
+    async fn get_conversation(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> StoreResult<Option<Conversation>> {
+        let (t, id) = (tenant.as_str().to_owned(), id.to_owned());
+        let row = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    sqlx::query(&format!(
+                        "SELECT {CONV_COLS} FROM conversations WHERE tenant_id = $1 AND id = $2"
+                    ))
+                    .bind(t)
+                    .bind(id)
+                    .fetch_optional(&mut *c)
+                    .await
+                })
+            })
+            .await?;
+        row.map(|r| rows::conversation(&r)).transpose()
+    }
+
+    async fn touch_conversation(&self, tenant: &TenantId, id: &str, at_ms: i64) -> StoreResult<()> {
+        let (t, id) = (tenant.as_str().to_owned(), id.to_owned());
+        self.scoped(tenant, move |c| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE conversations SET updated_at = $1 WHERE tenant_id = $2 AND id = $3",
+                )
+                .bind(at_ms)
+                .bind(t)
+                .bind(id)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn delete_conversation(&self, tenant: &TenantId, id: &str) -> StoreResult<bool> {
+        let (t, id) = (tenant.as_str().to_owned(), id.to_owned());
+        let n = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    let done =
+                        sqlx::query("DELETE FROM conversations WHERE tenant_id = $1 AND id = $2")
+                            .bind(t)
+                            .bind(id)
+                            .execute(&mut *c)
+                            .await?;
+                    Ok(done.rows_affected())
+                })
+            })
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn delete_user_conversations(
+        &self,
+        tenant: &TenantId,
+        user_ref: &str,
+    ) -> StoreResult<u64> {
+        let (t, u) = (tenant.as_str().to_owned(), user_ref.to_owned());
+        self.scoped(tenant, move |c| {
+            Box::pin(async move {
+                let done =
+                    sqlx::query("DELETE FROM conversations WHERE tenant_id = $1 AND user_ref = $2")
+                        .bind(t)
+                        .bind(u)
+                        .execute(&mut *c)
+                        .await?;
+                Ok(done.rows_affected())
+            })
+        })
+        .await
+    }
+
+    async fn purge_idle_conversations(
+        &self,
+        tenant: &TenantId,
+        before_ms: i64,
+    ) -> StoreResult<u64> {
+        let t = tenant.as_str().to_owned();
+        self.scoped(tenant, move |c| {
+            Box::pin(async move {
+                let done = sqlx::query(
+                    "DELETE FROM conversations WHERE tenant_id = $1 AND updated_at < $2",
+                )
+                .bind(t)
+                .bind(before_ms)
+                .execute(&mut *c)
+                .await?;
+                Ok(done.rows_affected())
+            })
+        })
+        .await
+    }
+
+    async fn insert_message(&self, tenant: &TenantId, m: &StoredMessage) -> StoreResult<()> {
+        if m.tenant != tenant.as_str() {
+            return Err(StoreError::Other("message written outside its tenant scope".into()));
+        }
+        let m = m.clone();
+        self.scoped(tenant, move |c| {
+            Box::pin(async move {
+                sqlx::query(&format!(
+                    "INSERT INTO chat_messages ({MSG_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ))
+                .bind(m.id)
+                .bind(m.conversation_id)
+                .bind(m.tenant)
+                .bind(m.role)
+                .bind(m.content_sealed)
+                .bind(m.source)
+                .bind(m.status)
+                .bind(to_i64(m.input_tokens))
+                .bind(to_i64(m.output_tokens))
+                .bind(m.created_at)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_messages(
+        &self,
+        tenant: &TenantId,
+        conversation: &str,
+        limit: u32,
+    ) -> StoreResult<Vec<StoredMessage>> {
+        let (t, conv) = (tenant.as_str().to_owned(), conversation.to_owned());
+        let rows = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    sqlx::query(&format!(
+                        "SELECT {MSG_COLS} FROM (SELECT {MSG_COLS} FROM chat_messages \
+                         WHERE tenant_id = $1 AND conversation_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3) \
+                         AS recent ORDER BY created_at, id"
+                    ))
+                    .bind(t)
+                    .bind(conv)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *c)
+                    .await
+                })
+            })
+            .await?;
+        rows.iter().map(rows::message).collect()
     }
 
     async fn audit_append(&self, entries: &[LedgerEntry]) -> StoreResult<()> {

@@ -27,6 +27,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_audit.sql"),
         include_str!("../migrations/postgres/0003_audit.sql"),
     ),
+    (
+        4,
+        "chat",
+        include_str!("../migrations/sqlite/0004_chat.sql"),
+        include_str!("../migrations/postgres/0004_chat.sql"),
+    ),
 ];
 
 pub(crate) fn migrator(backend: Backend) -> Migrator {

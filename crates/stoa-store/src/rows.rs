@@ -4,6 +4,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use stoa_core::apikey::ApiKey;
 use stoa_core::audit::{AuditEvent, LedgerEntry};
+use stoa_core::chat::{Conversation, StoredMessage};
 use stoa_core::error::StoreError;
 use stoa_core::{ApiKeyId, Role, Tenant, TenantId, TenantStatus};
 
@@ -93,5 +94,31 @@ pub(crate) fn ledger_entry(row: &AnyRow) -> Result<LedgerEntry, StoreError> {
         },
         prev_hash: hash(18)?,
         hash: hash(19)?,
+    })
+}
+
+pub(crate) fn conversation(row: &AnyRow) -> Result<Conversation, StoreError> {
+    Ok(Conversation {
+        id: get(row, 0)?,
+        tenant: get(row, 1)?,
+        user_ref: get(row, 2)?,
+        title_sealed: get(row, 3)?,
+        created_at: get(row, 4)?,
+        updated_at: get(row, 5)?,
+    })
+}
+
+pub(crate) fn message(row: &AnyRow) -> Result<StoredMessage, StoreError> {
+    Ok(StoredMessage {
+        id: get(row, 0)?,
+        conversation_id: get(row, 1)?,
+        tenant: get(row, 2)?,
+        role: get(row, 3)?,
+        content_sealed: get(row, 4)?,
+        source: get(row, 5)?,
+        status: get(row, 6)?,
+        input_tokens: get::<i64>(row, 7)?.max(0) as u64,
+        output_tokens: get::<i64>(row, 8)?.max(0) as u64,
+        created_at: get(row, 9)?,
     })
 }

@@ -25,6 +25,8 @@ enum Command {
     Bootstrap,
     /// Apply database migrations and exit.
     Migrate,
+    /// Run the retention purge once (F-56): conversations idle beyond their tenant's retention.
+    Purge,
     /// Built-in token issuer.
     Token {
         #[command(subcommand)]
@@ -140,6 +142,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Purge => {
+            let (core, _) = stoa::build(&config).await?;
+            let n = core.purge_idle().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            core.shutdown().await;
+            writeln!(out, "purged {n} conversations")?;
+            Ok(())
+        }
         Command::Migrate => {
             stoa::open_store(&config).await?;
             writeln!(out, "migrations applied")?;
@@ -247,6 +256,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let (server, items) = stoa::Server::start(&config, listener).await?;
     #[cfg(unix)]
     reload_on_sighup(server.core.clone());
+    purge_periodically(server.core.clone());
     let created: Vec<String> = items.iter().filter(|i| i.created).map(|i| i.name.clone()).collect();
     if !created.is_empty() {
         tracing::info!(created = ?created, "bootstrap");
@@ -387,6 +397,21 @@ fn export_line(e: &stoa_core::audit::LedgerEntry) -> String {
         o.insert("hash".into(), hex(&e.hash).into());
     }
     v.to_string()
+}
+
+/// The retention worker (F-56): once an hour, and once shortly after start.
+fn purge_periodically(core: std::sync::Arc<stoa_core::Core>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match core.purge_idle().await {
+                Ok(n) if n > 0 => tracing::info!(conversations = n, "retention purge"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "retention purge failed"),
+            }
+        }
+    });
 }
 
 /// SIGHUP re-reads provider keys (F-42).

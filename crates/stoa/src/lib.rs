@@ -84,7 +84,15 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
         Arc::new(move || secrets::load_provider_keys(&reload_config).map_err(|e| format!("{e:#}")));
     let core = Core::new(store, &master, issuer, verifier, ledger, core_config)
         .with_llm(llm_settings(config)?)
-        .with_key_loader(loader);
+        .with_key_loader(loader)
+        .with_chat(stoa_core::chat::agent::ChatPolicy {
+            enabled: config.chat.agent_enabled,
+            kill_switch: config.chat.kill_switch,
+            model: config.chat.agent_model.clone(),
+            max_messages: u32::try_from(config.chat.max_conversation_messages).unwrap_or(u32::MAX),
+            retention_days: config.chat.retention_days,
+            ..stoa_core::chat::agent::ChatPolicy::default()
+        });
     core.recover_interrupted()
         .await
         .map_err(|e| anyhow::anyhow!("cannot finalize interrupted calls: {e}"))?;

@@ -1,6 +1,7 @@
 use super::*;
 use crate::audit::{AuditEvent, GENESIS};
 
+#[allow(clippy::too_many_arguments)]
 fn call(
     seq: i64,
     at_ms: i64,

@@ -9,6 +9,7 @@ mod harness;
 mod api_keys;
 mod audit;
 mod canary;
+mod chat;
 mod chat_settings;
 mod cli;
 mod json;

@@ -1,0 +1,31 @@
+-- Chat (F-50..F-57): conversations and messages, content sealed with the tenant's data key.
+CREATE TABLE tenant_data_keys (
+    tenant_id   TEXT PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+    wrapped_key BLOB NOT NULL,
+    created_at  BIGINT NOT NULL
+);
+
+CREATE TABLE conversations (
+    id           TEXT PRIMARY KEY,
+    tenant_id    TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    user_ref     TEXT NOT NULL,
+    title_sealed BLOB,
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);
+CREATE INDEX conversations_user ON conversations (tenant_id, user_ref, updated_at);
+CREATE INDEX conversations_idle ON conversations (tenant_id, updated_at);
+
+CREATE TABLE chat_messages (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    tenant_id       TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    role            TEXT NOT NULL,
+    content_sealed  BLOB NOT NULL,
+    source          TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    input_tokens    BIGINT NOT NULL,
+    output_tokens   BIGINT NOT NULL,
+    created_at      BIGINT NOT NULL
+);
+CREATE INDEX chat_messages_conversation ON chat_messages (conversation_id, created_at);
