@@ -401,3 +401,92 @@ async fn concurrent_posts_are_serialized_and_disconnects_keep_the_partial_answer
     assert!((1..30).contains(&words), "{answer}");
     px.stop().await;
 }
+
+/// F-52: only the last CHAT_MAX_CONVERSATION_MESSAGES messages reach the provider.
+#[tokio::test]
+async fn context_is_trimmed_to_the_last_messages() {
+    let (px, alice) = chat(&[("CHAT_MAX_CONVERSATION_MESSAGES", "3")]).await;
+    let conv = new_conversation(&px, &alice, None).await;
+    for i in 0..3 {
+        let (s, _) =
+            post(&px, &alice, &conv, Some("console"), &format!("question number {i}"), false).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let last = px.fake.requests().pop().unwrap();
+    let msgs = last.body["messages"].as_array().unwrap();
+    let texts: Vec<String> = msgs.iter().map(|m| m["content"].to_string()).collect();
+    assert_eq!(msgs.len(), 3, "{texts:?}");
+    assert_eq!(
+        texts,
+        vec!["\"question number 1\"", "\"echo: question number 1\"", "\"question number 2\""]
+    );
+    assert!(
+        last.body["system"].as_str().unwrap().contains("Stoa assistant"),
+        "the system prompt stays"
+    );
+    assert!(!texts.iter().any(|t| t.contains("number 0")), "oldest trimmed: {texts:?}");
+    px.stop().await;
+}
+
+/// The conversation flow and encryption at rest on PostgreSQL.
+#[tokio::test]
+async fn chat_on_postgres() {
+    let Some(srv) = crate::harness::TestServer::start_pg("stoa::chat::chat_on_postgres").await
+    else {
+        return;
+    };
+    let fake = stoa_fake::FakeProvider::start(stoa_fake::FakeOptions::default()).await;
+    let url = fake.url().to_owned();
+    let pg_url = srv.pg.as_ref().unwrap().url.clone();
+    let srv = srv
+        .restart(&[("STOA_ANTHROPIC_BASE_URL", &url), ("ANTHROPIC_API_KEY", proxy::ANTHROPIC_KEY)])
+        .await;
+    srv.create_tenant("acme").await;
+    let alice = srv.token(Role::TenantAdmin, Some("acme"), ALICE);
+    let (s, b) = srv
+        .call(
+            Method::POST,
+            "/v1/chat/conversations",
+            Some(&alice),
+            Some(json!({"title": "pg secret title"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let conv = b["id"].as_str().unwrap().to_owned();
+    let resp = srv
+        .client
+        .post(format!("{}/v1/chat/conversations/{conv}/messages", srv.url))
+        .bearer_auth(&alice)
+        .header("x-chat-source", "console")
+        .json(&json!({"content": "pg plaintext canary"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let answer: Value = resp.json().await.unwrap();
+    assert_eq!(answer["message"]["content"], "echo: pg plaintext canary");
+    let (_, detail) =
+        srv.call(Method::GET, &format!("/v1/chat/conversations/{conv}"), Some(&alice), None).await;
+    assert_eq!(detail["title"], "pg secret title");
+    let raw = stoa_store::SqlStore::open_postgres(&pg_url).await.unwrap();
+    for (table, col, plain) in [
+        ("chat_messages", "content_sealed", "pg plaintext canary"),
+        ("conversations", "title_sealed", "pg secret title"),
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM {table} WHERE position($1::bytea in {col}) > 0"
+        ))
+        .bind(plain.as_bytes().to_vec())
+        .fetch_one(raw.pool())
+        .await
+        .unwrap();
+        assert_eq!(n, 0, "{plain} stored in clear in {table}");
+    }
+    raw.close().await;
+    let (s, _) = srv
+        .call(Method::DELETE, &format!("/v1/chat/conversations/{conv}"), Some(&alice), None)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    srv.stop().await;
+    fake.shutdown().await;
+}
