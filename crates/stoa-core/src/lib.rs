@@ -4,6 +4,7 @@
 //! [`ports::Store`] trait, whose tenant-scoped methods all take a [`TenantId`]; the HTTP layer
 //! calls one [`Core`] method per request and maps the result.
 
+pub mod alerts;
 pub mod apikey;
 pub mod audit;
 mod auditing;

@@ -143,12 +143,21 @@ pub(crate) struct Settlement {
     /// The pending ledger entry this call's final entry completes.
     pub(crate) pending: crate::audit::AuditEvent,
     pub(crate) pending_seq: i64,
+    pub(crate) alerts: crate::alerts::Alerts,
+    /// The tenant (for its webhook) and the tenant budgets this call counted against.
+    pub(crate) tenant_row: Arc<Tenant>,
+    pub(crate) budgets: Vec<Limit>,
 }
 
 impl Settlement {
     /// Settles the budget with `usage` and records the call.
     pub(crate) async fn settle(mut self, usage: Usage, status: &str) {
         self.counters.settle(&self.reservation, usage.total()).await;
+        for limit in &self.budgets {
+            if let Some(used) = self.counters.current(&limit.key).await {
+                self.alerts.check(&self.tenant_row, &limit.key, used, limit.max).await;
+            }
+        }
         let (cost, unpriced) = self.prices.cost_micros(&self.model, usage);
         self.record.input_tokens = usage.input_tokens;
         self.record.output_tokens = usage.output_tokens;
@@ -340,6 +349,9 @@ impl Core {
             ledger: self.ledger.clone(),
             pending,
             pending_seq,
+            alerts: self.alerts.clone(),
+            budgets: reservation_limits(&tenant, self.config.budget_defaults, now),
+            tenant_row: tenant.clone(),
         };
 
         let first = self.send(&provider, &key, &outbound, &model.model, stream).await;
@@ -551,6 +563,12 @@ impl Core {
             match self.counters.reserve(&limits, amount, now).await {
                 Ok(r) => return Ok(r),
                 Err(ReserveError::Exceeded(e)) => {
+                    // Less than 1 % left is an exhausted budget: the 100 % alert.
+                    if let Some(l) = limits.iter().find(|l| l.key == e.key)
+                        && u128::from(e.remaining) * 100 < u128::from(l.max)
+                    {
+                        self.alerts.check(tenant, &l.key, l.max, l.max).await;
+                    }
                     let which = match e.key.scope {
                         Scope::Tenant(_) => {
                             format!("the tenant's {} token budget", e.key.window.as_str())
@@ -623,6 +641,26 @@ fn jitter() -> f64 {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     f64::from(nanos % 1_000_000) / 1_000_000.0
+}
+
+/// The tenant budgets (day, month) a call counts against, for alerts.
+fn reservation_limits(
+    tenant: &Tenant,
+    defaults: crate::settings::BudgetDefaults,
+    now: i64,
+) -> Vec<Limit> {
+    let q = effective_quotas(tenant, defaults);
+    let t = tenant.id.as_str().to_owned();
+    vec![
+        Limit {
+            key: CounterKey::new(Scope::Tenant(t.clone()), Window::Day, now),
+            max: q.daily_token_budget,
+        },
+        Limit {
+            key: CounterKey::new(Scope::Tenant(t), Window::Month, now),
+            max: q.monthly_token_budget,
+        },
+    ]
 }
 
 /// F-20: the header's purpose, else the API key's default, else the tenant's; it must be in

@@ -108,6 +108,16 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<StoredMessage>>;
 
+    /// Records that `threshold` (percent) of a budget was alerted for this window instance;
+    /// true the first time only.
+    async fn budget_alert_once(
+        &self,
+        tenant: &TenantId,
+        scope: &str,
+        period_start: i64,
+        threshold: u32,
+    ) -> StoreResult<bool>;
+
     // The audit ledger (platform-owned; reads are filtered by tenant where the caller is one).
     /// Appends entries in one transaction (all or none).
     async fn audit_append(&self, entries: &[LedgerEntry]) -> StoreResult<()>;

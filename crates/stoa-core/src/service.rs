@@ -31,6 +31,8 @@ pub struct CoreConfig {
     pub cache_ttl: Duration,
     /// Budget defaults for tenants without their own (`CHAT_DEFAULT_*_LIMIT`).
     pub budget_defaults: crate::settings::BudgetDefaults,
+    /// First retry delay of budget-alert webhooks (doubles per attempt).
+    pub alert_retry_base: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +49,7 @@ impl CoreConfig {
             platform_issuer: None,
             cache_ttl: Duration::from_secs(30),
             budget_defaults: crate::settings::BudgetDefaults::default(),
+            alert_retry_base: Duration::from_secs(1),
         }
     }
 }
@@ -75,6 +78,7 @@ pub struct Core {
     pub(crate) master: MasterKey,
     pub(crate) data_keys: Cache<TenantId, Arc<MasterKey>>,
     pub(crate) chat: crate::chat::agent::ChatRuntime,
+    pub(crate) alerts: crate::alerts::Alerts,
     pub(crate) prices: Arc<stoa_llm::price::PriceTable>,
     tenants: Cache<TenantId, Cached<Tenant>>,
     api_keys: Cache<[u8; 32], Cached<ApiKey>>,
@@ -121,6 +125,13 @@ impl Core {
         let pseudonyms = crate::secrets::Keyed::new(&master.derive("pseudonym"));
         let usage = crate::usage::UsageWriter::spawn(store.clone());
         let jwt = crate::authn::JwtAuth::new(issuer, verifier, &config);
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        let mut alerts = crate::alerts::Alerts::new(store.clone(), ledger.clone(), http);
+        alerts.base_delay = config.alert_retry_base;
         Self {
             store,
             hasher,
@@ -133,6 +144,7 @@ impl Core {
             master: master.clone(),
             data_keys: Cache::new(10_000),
             chat: crate::chat::agent::ChatRuntime::default(),
+            alerts,
             prices: Arc::new(stoa_llm::price::PriceTable::default()),
             tenants: Cache::new(100_000),
             api_keys: Cache::new(200_000),

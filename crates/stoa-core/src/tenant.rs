@@ -172,6 +172,23 @@ pub fn validate_settings(settings: &Map<String, Value>) -> Result<(), Error> {
             }
         }
     }
+    if let Some(n) = settings.get("notifications") {
+        let Some(n) = n.as_object() else { return bad("settings.notifications must be an object") };
+        if let Some(url) = n.get("webhook_url") {
+            let ok = url
+                .as_str()
+                .and_then(|s| stoa_auth::Url::parse(s).ok())
+                .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                return bad("settings.notifications.webhook_url must be an http(s) URL");
+            }
+            if n.get("webhook_secret").and_then(Value::as_str).is_none_or(|s| s.len() < 16) {
+                return bad(
+                    "settings.notifications.webhook_secret (16+ characters) is required with a webhook_url",
+                );
+            }
+        }
+    }
     if let Some(auth) = settings.get("auth") {
         let Some(auth) = auth.as_object() else { return bad("settings.auth must be an object") };
         let is_http_url = |v: &Value| {

@@ -30,12 +30,23 @@ impl From<&Tenant> for TenantDto {
             name: t.name.clone(),
             description: t.description.clone(),
             status: t.status.as_str().to_owned(),
-            settings: t.settings.clone(),
+            settings: redacted_settings(&t.settings),
             tier: t.tier().as_str().to_owned(),
             created_at: to_rfc3339(t.created_at),
             updated_at: to_rfc3339(t.updated_at),
         }
     }
+}
+
+/// Settings as shown: the webhook signing secret is write-only.
+fn redacted_settings(settings: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = settings.clone();
+    if let Some(Value::Object(n)) = out.get_mut("notifications")
+        && n.contains_key("webhook_secret")
+    {
+        n.insert("webhook_secret".into(), Value::String("[redacted]".into()));
+    }
+    out
 }
 
 #[derive(Serialize, ToSchema)]

@@ -727,6 +727,28 @@ impl Store for SqlStore {
         rows.iter().map(rows::message).collect()
     }
 
+    async fn budget_alert_once(
+        &self,
+        tenant: &TenantId,
+        scope: &str,
+        period_start: i64,
+        threshold: u32,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO budget_alerts (tenant_id, scope, period_start, threshold, created_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(tenant.as_str())
+        .bind(scope)
+        .bind(period_start)
+        .bind(i64::from(threshold))
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn audit_append(&self, entries: &[LedgerEntry]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(other)?;
         for chunk in entries.chunks(32) {

@@ -33,6 +33,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_chat.sql"),
         include_str!("../migrations/postgres/0004_chat.sql"),
     ),
+    (
+        5,
+        "alerts",
+        include_str!("../migrations/sqlite/0005_alerts.sql"),
+        include_str!("../migrations/postgres/0005_alerts.sql"),
+    ),
 ];
 
 pub(crate) fn migrator(backend: Backend) -> Migrator {

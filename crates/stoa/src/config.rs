@@ -104,6 +104,8 @@ pub struct Config {
     pub jwks_min_refresh: Duration,
     pub chat: ChatConfig,
     pub providers: ProvidersConfig,
+    /// First retry delay of budget-alert webhooks (`STOA_ALERT_RETRY_MS`).
+    pub alert_retry_base: Duration,
 }
 
 /// A configuration error: names the variable, never echoes a secret value.
@@ -298,6 +300,9 @@ impl Config {
             jwks_min_refresh,
             chat,
             providers,
+            alert_retry_base: Duration::from_millis(
+                u64_var("STOA_ALERT_RETRY_MS")?.unwrap_or(1000),
+            ),
         })
     }
 }

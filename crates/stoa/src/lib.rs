@@ -71,6 +71,7 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
     let mut core_config = CoreConfig::new(config.public_url.clone());
     core_config.platform_issuer = config.platform_issuer.clone();
     core_config.cache_ttl = config.cache_ttl;
+    core_config.alert_retry_base = config.alert_retry_base;
     core_config.budget_defaults = stoa_core::settings::BudgetDefaults {
         daily: config.chat.default_daily_limit,
         monthly: config.chat.default_monthly_limit,
