@@ -49,6 +49,17 @@ impl Core {
     ) {
         let mut e = self.event(p, tenant, action, "refused");
         e.code = Some(err.code().to_owned());
+        // PII refusals record which categories, and how many: never the values or offsets.
+        if let Error::PiiDetected { details, .. } = err {
+            let mut counts = serde_json::Map::new();
+            for f in details.as_array().into_iter().flatten() {
+                if let Some(c) = f["category"].as_str() {
+                    let n = counts.get(c).and_then(Value::as_u64).unwrap_or(0) + 1;
+                    counts.insert(c.to_owned(), Value::from(n));
+                }
+            }
+            e.detail = Some(json!({"pii": counts}));
+        }
         self.ledger.record(e).await;
     }
 

@@ -38,6 +38,9 @@ pub enum Error {
     /// The provider failed after retries and fallback (502), or timed out (504).
     #[error("{message}")]
     Upstream { code: &'static str, message: Cow<'static, str>, timeout: bool },
+    /// PII in a request whose tenant blocks it (422): categories and offsets, never values.
+    #[error("{message}")]
+    PiiDetected { message: Cow<'static, str>, details: serde_json::Value },
     /// A dependency (database, ledger) is unavailable (503).
     #[error("{message}")]
     Unavailable { code: &'static str, message: Cow<'static, str> },
@@ -75,6 +78,7 @@ impl Error {
             | Error::Upstream { code, .. }
             | Error::Unavailable { code, .. } => code,
             Error::NotFound { .. } => "not_found",
+            Error::PiiDetected { .. } => "pii_detected",
             Error::Internal(_) => "internal_error",
         }
     }

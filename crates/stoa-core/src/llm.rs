@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
-use serde_json::Value;
+use serde_json::{Value, json};
 use stoa_llm::backoff::Backoff;
 use stoa_llm::client::{Provider, ProviderError, ProviderReply};
 use stoa_llm::price::PriceTable;
@@ -262,6 +262,9 @@ impl Core {
             });
         }
 
+        // F-22: scan everything that goes to the provider; block or redact per the tenant.
+        let pii = scan_pii(&tenant, format, &mut body)?;
+
         let (provider, key) = self.provider_for(&model)?;
         let max_output = wire::max_output_tokens(format, &body).unwrap_or(llm.default_max_output);
         let reservation = self
@@ -312,6 +315,9 @@ impl Core {
         pending.model = Some(model.model.clone());
         pending.purpose = Some(purpose.clone());
         pending.input_tokens = input_tokens;
+        if !pii.is_empty() {
+            pending.detail = Some(json!({"pii_redacted": pii}));
+        }
         let pending_seq = match self.ledger.append(pending.clone()).await {
             Ok(seq) => seq,
             Err(e) => {
@@ -641,6 +647,69 @@ fn jitter() -> f64 {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     f64::from(nanos % 1_000_000) / 1_000_000.0
+}
+
+/// Scans every text of the request (system prompt, messages, tool calls and results) with
+/// the tenant's policy, sharing placeholders across texts so one value keeps one placeholder.
+/// Blocked → 422 listing categories and offsets per text; redacted → texts replaced in place.
+/// Returns the redacted categories with counts (for the ledger), never values.
+fn scan_pii(
+    tenant: &Tenant,
+    format: WireFormat,
+    body: &mut Value,
+) -> Result<serde_json::Map<String, Value>> {
+    let policy = tenant.pii_policy();
+    let mut redacted = stoa_pii::Summary::new();
+    if policy.is_off() {
+        return Ok(serde_json::Map::new());
+    }
+    let scanner = stoa_pii::Scanner::global();
+    let mut placeholders = stoa_pii::Placeholders::new();
+    let mut blocked: Vec<Value> = Vec::new();
+    let mut index = 0usize;
+    wire::texts_mut(format, body, |kind, text| {
+        let i = index;
+        index += 1;
+        if !blocked.is_empty() {
+            // Keep scanning to report every blocked finding, but stop rewriting.
+            for f in scanner
+                .scan(text)
+                .iter()
+                .filter(|f| policy.mode_for(f.category) == stoa_pii::Mode::Block)
+            {
+                blocked.push(json!({"text": i, "kind": format!("{kind:?}").to_lowercase(), "category": f.category.as_str(), "start": f.start, "end": f.end}));
+            }
+            return;
+        }
+        match policy.apply_with(scanner, text, &mut placeholders) {
+            stoa_pii::Outcome::Clean => {}
+            stoa_pii::Outcome::Blocked { findings } => {
+                for f in findings {
+                    blocked.push(json!({"text": i, "kind": format!("{kind:?}").to_lowercase(), "category": f.category.as_str(), "start": f.start, "end": f.end}));
+                }
+            }
+            stoa_pii::Outcome::Redacted { text: new, findings } => {
+                for f in &findings {
+                    redacted.add(f.category);
+                }
+                *text = new;
+            }
+        }
+    });
+    if !blocked.is_empty() {
+        let mut cats: Vec<&str> = blocked.iter().filter_map(|b| b["category"].as_str()).collect();
+        cats.sort_unstable();
+        cats.dedup();
+        return Err(Error::PiiDetected {
+            message: format!(
+                "the request contains personal data the tenant blocks: {}",
+                cats.join(", ")
+            )
+            .into(),
+            details: Value::Array(blocked),
+        });
+    }
+    Ok(redacted.iter().map(|(c, n)| (c.as_str().to_owned(), Value::from(n))).collect())
 }
 
 /// The tenant budgets (day, month) a call counts against, for alerts.

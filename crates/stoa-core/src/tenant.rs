@@ -134,6 +134,21 @@ impl Tenant {
         })
     }
 
+    /// The PII policy (F-22): `settings.pii`, default `block` for every category.
+    pub fn pii_policy(&self) -> stoa_pii::Policy {
+        self.settings
+            .get("pii")
+            .and_then(|v| serde_json::from_value::<stoa_pii::Policy>(v.clone()).ok())
+            .map(|mut p| {
+                // A policy given with overrides only keeps the platform default for the rest.
+                if self.settings.get("pii").and_then(|v| v.get("mode")).is_none() {
+                    p.mode = stoa_pii::Mode::Block;
+                }
+                p
+            })
+            .unwrap_or_else(|| stoa_pii::Policy::new(stoa_pii::Mode::Block))
+    }
+
     /// Effective quotas: the tier's defaults overridden by `settings.quotas`.
     pub fn quotas(&self) -> Quotas {
         let mut q = self.tier().quotas();
@@ -171,6 +186,13 @@ pub fn validate_settings(settings: &Map<String, Value>) -> Result<(), Error> {
                 return bad("settings.quotas values must be non-negative integers");
             }
         }
+    }
+    if let Some(pii) = settings.get("pii")
+        && serde_json::from_value::<stoa_pii::Policy>(pii.clone()).is_err()
+    {
+        return bad(
+            "settings.pii must be {\"mode\": \"block\"|\"redact\"|\"off\", \"overrides\": {category: mode}}",
+        );
     }
     if let Some(n) = settings.get("notifications") {
         let Some(n) = n.as_object() else { return bad("settings.notifications must be an object") };

@@ -15,6 +15,7 @@ pub struct ApiError {
     message: String,
     retry_after: Option<std::time::Duration>,
     budget_remaining: Option<u64>,
+    details: Option<serde_json::Value>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -27,11 +28,22 @@ pub(crate) struct ErrorDetail {
     /// Stable snake_case code, e.g. `tenant_suspended`.
     pub(crate) code: String,
     pub(crate) message: String,
+    /// For `pii_detected`: the findings (text index, kind, category, byte offsets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub(crate) details: Option<serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), retry_after: None, budget_remaining: None }
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+            budget_remaining: None,
+            details: None,
+        }
     }
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", "no such route")
@@ -44,6 +56,10 @@ impl ApiError {
     }
     pub fn message(&self) -> &str {
         &self.message
+    }
+    /// Structured details (PII findings: categories and offsets, never values).
+    pub fn details(&self) -> Option<&serde_json::Value> {
+        self.details.as_ref()
     }
 
     /// `Retry-After` and `X-Stoa-Budget-Remaining`, when the error carries them.
@@ -69,6 +85,12 @@ impl From<Error> for ApiError {
             Error::Invalid { .. } => StatusCode::BAD_REQUEST,
             Error::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::PiiDetected { details, .. } => {
+                let details = details.clone();
+                let mut out = Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string());
+                out.details = Some(details);
+                return out;
+            }
             Error::Upstream { timeout: true, .. } => StatusCode::GATEWAY_TIMEOUT,
             Error::Upstream { .. } => StatusCode::BAD_GATEWAY,
             Error::Limited { retry_after, remaining, .. } => {
@@ -131,8 +153,13 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut headers = axum::http::HeaderMap::new();
         self.add_headers(&mut headers);
-        let body =
-            ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                details: self.details,
+            },
+        };
         let mut resp = (self.status, headers, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -41,7 +41,8 @@ impl IntoResponse for SdkError {
             429 => "rate_limit_error",
             _ => "api_error",
         };
-        let body = match self.format {
+        let details = self.err.details().cloned();
+        let mut body = match self.format {
             WireFormat::OpenAi => {
                 json!({"error": {"message": message, "type": kind, "param": null, "code": code}})
             }
@@ -62,6 +63,10 @@ impl IntoResponse for SdkError {
                 json!({"error": {"code": status.as_u16(), "message": message, "status": grpc, "stoa_code": code}})
             }
         };
+        if let (Some(d), Some(e)) = (details, body.get_mut("error").and_then(Value::as_object_mut))
+        {
+            e.insert("details".into(), d);
+        }
         let mut headers = HeaderMap::new();
         self.err.add_headers(&mut headers);
         // A budget resets at a window's end: tell the SDKs not to retry in a loop meanwhile.

@@ -16,6 +16,7 @@ mod cli;
 mod json;
 mod jwt;
 mod oidc;
+mod pii;
 mod proxy;
 mod rbac;
 mod tenants;
