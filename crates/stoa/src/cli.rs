@@ -32,10 +32,29 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The PII scanner.
+    Pii {
+        #[command(subcommand)]
+        command: PiiCommand,
+    },
     /// The audit ledger.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PiiCommand {
+    /// Scan text from stdin and print the findings (category, kind, byte offsets). Values are
+    /// printed only with --show.
+    Scan {
+        /// `text` or `json`.
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Also print each finding's value.
+        #[arg(long)]
+        show: bool,
     },
 }
 
@@ -107,6 +126,16 @@ enum TokenCommand {
 pub(crate) fn main() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
+    // `pii scan` is a pure tool: it needs no configuration, data directory or runtime.
+    if let Command::Pii { command: PiiCommand::Scan { format, show } } = &cli.command {
+        return match pii_scan(format, *show) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "stoa: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let config = match Config::from_env(&ProcessEnv) {
         Ok(c) => c,
         Err(e) => {
@@ -135,6 +164,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match command {
         Command::Serve => serve(config).await,
+        Command::Pii { .. } => Ok(()),
         Command::Bootstrap => {
             let (_, items) = stoa::build(&config).await?;
             for item in items {
@@ -384,6 +414,48 @@ fn render_sweep(s: &stoa_core::review::Sweep, format: &str) -> anyhow::Result<St
         }
         other => bail!("--format must be text or json, not {other:?}"),
     }
+}
+
+fn pii_scan(format: &str, show: bool) -> anyhow::Result<()> {
+    use std::io::Read;
+    let mut input = Vec::new();
+    std::io::stdin().read_to_end(&mut input).context("cannot read stdin")?;
+    let text = String::from_utf8_lossy(&input);
+    let findings = stoa_pii::Scanner::global().scan(&text);
+    let mut out = std::io::stdout().lock();
+    match format {
+        "json" => {
+            let list: Vec<serde_json::Value> = findings
+                .iter()
+                .map(|f| {
+                    let mut v = serde_json::json!({
+                        "category": f.category.as_str(), "kind": f.kind.as_str(),
+                        "start": f.start, "end": f.end, "confidence": f.confidence.as_str(),
+                    });
+                    if show {
+                        v["value"] = serde_json::Value::String(text[f.range()].to_owned());
+                    }
+                    v
+                })
+                .collect();
+            writeln!(out, "{}", serde_json::Value::Array(list))?;
+        }
+        "text" => {
+            for f in &findings {
+                let value = if show { format!("\t{}", &text[f.range()]) } else { String::new() };
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}{value}",
+                    f.category.as_str(),
+                    f.kind.as_str(),
+                    f.start,
+                    f.end
+                )?;
+            }
+        }
+        other => bail!("--format must be text or json, not {other:?}"),
+    }
+    Ok(())
 }
 
 /// One ledger entry as a JSON line (the canonical fields plus the chain hashes).

@@ -132,3 +132,40 @@ fn bad_configuration_names_the_variable() {
         .unwrap();
     assert!(!out.status.success(), "a tenant role needs --tenant");
 }
+
+#[test]
+fn pii_scan_reads_stdin_and_hides_values() {
+    use std::io::Write as _;
+    let run = |args: &[&str]| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stoa"))
+            .env_clear()
+            .args(["pii", "scan"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"Write to jane.doe@example.com about IBAN DE89 3704 0044 0532 0130 00.")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = run(&[]);
+    assert!(text.contains("email\temail\t9\t29"), "{text}");
+    assert!(text.contains("iban"), "{text}");
+    assert!(
+        !text.contains("jane.doe") && !text.contains("DE89"),
+        "values only with --show: {text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2, "{json}");
+    assert!(json[0].get("value").is_none());
+    let shown: serde_json::Value =
+        serde_json::from_str(&run(&["--format", "json", "--show"])).unwrap();
+    assert_eq!(shown[0]["value"], "jane.doe@example.com");
+}
