@@ -35,6 +35,7 @@ impl Core {
             user_ref: p.map(|p| self.pseudonym(p.subject.as_str())),
             action: action.to_owned(),
             status: status.to_owned(),
+            trace_id: crate::trace::current(),
             ..AuditEvent::default()
         }
     }

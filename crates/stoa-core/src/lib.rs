@@ -25,6 +25,7 @@ pub mod secrets;
 pub mod service;
 pub mod settings;
 pub mod tenant;
+pub mod trace;
 pub mod usage;
 
 pub use auditing::verify_chain;

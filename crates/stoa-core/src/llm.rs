@@ -120,8 +120,14 @@ pub enum LlmBody {
     Stream(BoxStream<'static, Bytes>),
 }
 
+/// Time spent waiting for the provider (for the gateway-time header).
+#[derive(Clone, Copy, Debug)]
+pub struct ProviderTime(pub Duration);
+
 pub struct LlmResponse {
     pub body: LlmBody,
+    /// How long the provider took to answer (to the first byte for streams), fallback included.
+    pub provider_time: Duration,
     /// Answered by the local fallback (F-26).
     pub degraded: bool,
     pub provider: ProviderKind,
@@ -167,6 +173,28 @@ impl Settlement {
         self.record.latency_ms = self.started.elapsed().as_millis() as u64;
         let fin = self.final_entry(status);
         self.ledger.record(fin).await;
+        let m = stoa_metrics::global();
+        let r = &self.record;
+        m.llm(
+            self.tenant.as_str(),
+            &stoa_metrics::LlmSample {
+                provider: &r.provider,
+                model: &r.model,
+                input_tokens: r.input_tokens,
+                output_tokens: r.output_tokens,
+                cost_usd: cost as f64 / 1e6,
+                fallback: r.degraded,
+            },
+        );
+        for limit in &self.budgets {
+            if let Some(used) = self.counters.current(&limit.key).await {
+                m.budget(
+                    self.tenant.as_str(),
+                    limit.key.window.as_str(),
+                    limit.max.saturating_sub(used),
+                );
+            }
+        }
         self.usage.record(self.tenant.clone(), self.record).await;
     }
 
@@ -263,7 +291,20 @@ impl Core {
         }
 
         // F-22: scan everything that goes to the provider; block or redact per the tenant.
-        let pii = scan_pii(&tenant, format, &mut body)?;
+        let pii = scan_pii(&tenant, format, &mut body).inspect_err(|e| {
+            if let Error::PiiDetected { details, .. } = e {
+                for f in details.as_array().into_iter().flatten() {
+                    stoa_metrics::global().pii(
+                        tenant.id.as_str(),
+                        f["category"].as_str().unwrap_or("unknown"),
+                        1,
+                    );
+                }
+            }
+        })?;
+        for (category, n) in &pii {
+            stoa_metrics::global().pii(tenant.id.as_str(), category, n.as_u64().unwrap_or(0));
+        }
 
         let (provider, key) = self.provider_for(&model)?;
         let max_output = wire::max_output_tokens(format, &body).unwrap_or(llm.default_max_output);
@@ -360,6 +401,7 @@ impl Core {
             tenant_row: tenant.clone(),
         };
 
+        let provider_started = Instant::now();
         let first = self.send(&provider, &key, &outbound, &model.model, stream).await;
         llm.keys.note(model.provider, first.as_ref().map(|_| ()).map_err(ProviderError::class));
         let (reply, degraded, used) = match first {
@@ -390,6 +432,7 @@ impl Core {
                 return Err(upstream_error(&e));
             }
         };
+        let provider_time = provider_started.elapsed();
         let mut settlement = settlement;
         settlement.record.degraded = degraded;
         settlement.record.provider = used.provider.as_str().to_owned();
@@ -415,6 +458,7 @@ impl Core {
                 settlement.settle(usage, "ok").await;
                 Ok(LlmResponse {
                     body: LlmBody::Json(out),
+                    provider_time,
                     degraded,
                     provider: used.provider,
                     model: used.model,
@@ -431,6 +475,7 @@ impl Core {
                 );
                 Ok(LlmResponse {
                     body: LlmBody::Stream(frames),
+                    provider_time,
                     degraded,
                     provider: used.provider,
                     model: used.model,

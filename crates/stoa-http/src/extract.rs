@@ -9,6 +9,21 @@ use stoa_core::{Principal, TenantId};
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Where the metrics middleware learns which tenant a request was for: set once the caller
+/// is authenticated (only existing tenants become metric labels).
+#[derive(Clone, Default)]
+pub(crate) struct TenantSlot(pub(crate) std::sync::Arc<std::sync::OnceLock<String>>);
+
+impl TenantSlot {
+    pub(crate) fn note(parts: &Parts, p: &Principal) {
+        if let Some(slot) = parts.extensions.get::<TenantSlot>() {
+            let label =
+                p.tenant.as_ref().map_or_else(|| "platform".to_owned(), ToString::to_string);
+            let _ = slot.0.set(label);
+        }
+    }
+}
+
 /// The authenticated caller (`Authorization: Bearer <jwt|api key>`).
 pub(crate) struct Caller(pub(crate) Principal);
 
@@ -26,6 +41,7 @@ impl FromRequestParts<AppState> for Caller {
             return Err(missing());
         }
         let principal = state.core.authenticate(token.trim()).await?;
+        TenantSlot::note(parts, &principal);
         Ok(Caller(principal))
     }
 }

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
         .route("/.well-known/jwks.json", get(health::jwks))
         .route("/v1/whoami", get(health::whoami))
         .route("/v1/tenants", get(tenants::list).post(tenants::create))
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(trace_context))
         .layer(
             // Spans name the route pattern, never the raw URI (query strings can carry keys).
             TraceLayer::new_for_http()
@@ -74,6 +76,64 @@ pub fn router(state: AppState) -> Router {
                 ),
         )
         .with_state(state)
+}
+
+/// W3C trace context (F-91): continue the caller's trace or start one; run the request in its
+/// scope (the ledger records the trace id); answer with `traceparent`, and with the time the
+/// gateway itself spent (`x-stoa-gateway-time`, microseconds, the provider's time excluded).
+async fn trace_context(mut req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let slot = crate::extract::TenantSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let route =
+        req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
+    let method = req.method().as_str().to_owned();
+    let trace = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(stoa_core::trace::parse_traceparent)
+        .unwrap_or_else(stoa_core::trace::random_id::<16>);
+    let span = stoa_core::trace::random_id::<8>();
+    let mut resp = stoa_core::trace::TRACE_ID.scope(trace.clone(), next.run(req)).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("00-{trace}-{span}-01")) {
+        resp.headers_mut().insert("traceparent", v);
+    }
+    let upstream =
+        resp.extensions().get::<stoa_core::llm::ProviderTime>().map_or(0, |t| t.0.as_micros());
+    let own = started.elapsed().as_micros().saturating_sub(upstream);
+    resp.headers_mut().insert("x-stoa-gateway-time", axum::http::HeaderValue::from(own as u64));
+    let tenant = slot.0.get().map_or("none", String::as_str);
+    stoa_metrics::global().api(
+        tenant,
+        &route,
+        &method,
+        resp.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    resp
+}
+
+/// `GET /metrics` (Prometheus / OpenMetrics text), for the platform (cpi-admin) only: the
+/// labels name tenants.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    crate::extract::Caller(p): crate::extract::Caller,
+) -> Result<axum::response::Response, ApiError> {
+    if !p.is_platform() {
+        return Err(ApiError::from(stoa_core::Error::forbidden(
+            "metrics are for the platform administrator",
+        )));
+    }
+    let _ = state;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        stoa_metrics::global().render(),
+    )
+        .into_response())
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -146,11 +146,11 @@ impl Rule {
         }
     }
 
-    /// Rules whose shape is specific enough that a rejected match (an IBAN or a grouped
-    /// card number failing its checksum, a hex-and-colons run that is no address) is
-    /// skipped whole: its digit groups are not phone numbers.
+    /// Rules whose shape is specific enough that a rejected match (a grouped card number
+    /// failing its checksum, a hex-and-colons run that is no address) is skipped whole: its
+    /// digit groups are not phone numbers. (IBAN candidates skip only with a known country.)
     pub(crate) fn skip_on_reject(self) -> bool {
-        matches!(self, Rule::Iban | Rule::CardGrouped | Rule::Ipv6)
+        matches!(self, Rule::CardGrouped | Rule::Ipv6)
     }
 
     pub(crate) fn pattern(self) -> &'static str {
@@ -201,7 +201,11 @@ impl Rule {
                 b!()
             ),
             Rule::Iban => {
-                concat!(b!(), r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?", b!())
+                concat!(
+                    b!(),
+                    r"[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?",
+                    b!()
+                )
             }
             Rule::Nino => concat!(
                 b!(),
@@ -217,7 +221,7 @@ impl Rule {
                 b!()
             ),
             Rule::DeTaxIdSpaced => concat!(b!(), r"[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}", b!()),
-            Rule::CardGrouped => concat!(b!(), r"[0-9]{4}(?:[ -][0-9]{3,6}){2,4}", b!()),
+            Rule::CardGrouped => concat!(b!(), r"[0-9]{4}(?:[ .-][0-9]{3,6}){2,4}", b!()),
             Rule::DigitRun => concat!(b!(), r"[0-9]{9,19}", b!()),
             Rule::Ipv4 => concat!(b!(), r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", b!()),
             Rule::PhoneIntl => concat!(
@@ -978,29 +982,37 @@ fn email(env: &Env<'_>, start: usize, end: usize) -> Option<Hit> {
     Hit::new(start, end, Kind::Email, Confidence::High)
 }
 
-fn iban(env: &Env<'_>, start: usize, end: usize) -> Option<Hit> {
+/// IBANs in either case, with or without 4-character groups. A candidate with a known
+/// country that fails its length or check digits is skipped whole (its groups are not
+/// phone numbers).
+fn iban(env: &mut Env<'_>, start: usize, end: usize) -> Option<Hit> {
     let m = env.slice(start, end);
-    let expected = validate::iban_length(m.get(..2)?)?;
+    let cc = [m.first()?.to_ascii_uppercase(), m.get(1)?.to_ascii_uppercase()];
+    let expected = validate::iban_length(&cc)?;
     let mut buf = Digits::new();
     let mut cut = None;
     for (i, &b) in m.iter().enumerate() {
         if b == b' ' {
             continue;
         }
-        buf.push(b);
+        buf.push(b.to_ascii_uppercase());
         if buf.len() == expected {
             cut = Some(i + 1);
             break;
         }
     }
-    let cut = cut?;
     // The IBAN must end at the end of a group.
-    if !matches!(m.get(cut), None | Some(b' ')) {
-        return None;
+    let valid_end = cut.filter(|&c| matches!(m.get(c), None | Some(b' ')));
+    let hit_end = valid_end
+        .map(|c| start + c)
+        .filter(|&e| validate::iban_valid(buf.as_bytes()) && !env.glued(start, e));
+    match hit_end {
+        Some(e) => Hit::new(start, e, Kind::Iban, Confidence::High),
+        None => {
+            env.skip_to = Some(end);
+            None
+        }
     }
-    let end = start + cut;
-    (validate::iban_valid(buf.as_bytes()) && !env.glued(start, end)).then_some(())?;
-    Hit::new(start, end, Kind::Iban, Confidence::High)
 }
 
 /// A bare run of 9 to 19 digits: cards by Luhn and issuer, national ids and phone numbers
@@ -1230,7 +1242,8 @@ fn phone_us(env: &Env<'_>, start: usize, end: usize) -> Option<Hit> {
     let paren = m.contains(&b'(');
     let line_sep = *m.get(m.len().checked_sub(5)?)?;
     let area_sep = if paren { b'(' } else { *m.get(m.len().checked_sub(9)?)? };
-    if !paren && area_sep != line_sep {
+    // "555-123-4567", "555.123.4567", "555 123 4567", and the common "555 123-4567".
+    if !paren && area_sep != line_sep && area_sep != b' ' {
         return None;
     }
     let end = extension(env, end);

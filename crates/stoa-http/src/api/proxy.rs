@@ -105,7 +105,9 @@ impl FromRequestParts<AppState> for SdkCaller {
             .ok_or_else(|| {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "missing credentials")
             })?;
-        Ok(SdkCaller(state.core.authenticate(credential).await?))
+        let principal = state.core.authenticate(credential).await?;
+        crate::extract::TenantSlot::note(parts, &principal);
+        Ok(SdkCaller(principal))
     }
 }
 

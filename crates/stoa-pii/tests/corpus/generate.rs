@@ -178,7 +178,7 @@ fn nanp(r: &mut Rng) -> (String, String, String) {
 }
 
 fn phone(r: &mut Rng) -> (&'static str, String) {
-    match r.range(0, 39) {
+    match r.range(0, 46) {
         0 => {
             let (a, e, l) = nanp(r);
             ("us", format!("({a}) {e}-{l}"))
@@ -268,7 +268,21 @@ fn phone(r: &mut Rng) -> (&'static str, String) {
         36 => ("it", format!("+39 3{} {} {}", r.digits(2), r.digits(3), r.digits(4))),
         37 => ("be", format!("+32 2 {} {} {}", r.digits(3), r.digits(2), r.digits(2))),
         38 => ("ch", format!("+41 44 {} {} {}", r.digits(3), r.digits(2), r.digits(2))),
-        _ => ("ie", format!("+353 87 {} {}", r.digits(3), r.digits(4))),
+        39 => ("ie", format!("+353 87 {} {}", r.digits(3), r.digits(4))),
+        // Less tidy ways people type numbers.
+        40 => {
+            let (a, e, l) = nanp(r);
+            ("us", format!("{a} {e}-{l}"))
+        }
+        41 => {
+            let (a, e, l) = nanp(r);
+            ("us", format!("+1.{a}.{e}.{l}"))
+        }
+        42 => ("de", format!("+49-30-{}-{}", r.digits(4), r.digits(4))),
+        43 => ("de", format!("(0151) {} {}", r.digits(4), r.digits(4))),
+        44 => ("uk", format!("0044 (0)20 {} {}", r.digits(4), r.digits(4))),
+        45 => ("fr", format!("06/{}/{}/{}/{}", r.digits(2), r.digits(2), r.digits(2), r.digits(2))),
+        _ => ("nl", format!("+31 (0)6-{}", r.digits(8))),
     }
 }
 
@@ -350,10 +364,11 @@ fn card(r: &mut Rng) -> (&'static str, String) {
         19 => &[4, 4, 4, 4, 3],
         _ => &[4, 4, 4, 4],
     };
-    let formatted = match r.range(0, 2) {
-        0 => number,
-        1 => group(&number, sizes, " "),
-        _ => group(&number, sizes, "-"),
+    let formatted = match r.range(0, 9) {
+        0..=2 => number,
+        3..=5 => group(&number, sizes, " "),
+        6..=8 => group(&number, sizes, "-"),
+        _ => group(&number, sizes, "."),
     };
     (brand, formatted)
 }
@@ -414,7 +429,7 @@ fn iban(r: &mut Rng) -> (&'static str, String) {
         8 => ("at", iban_check("AT", &r.digits(16))),
         _ => ("pl", iban_check("PL", &r.digits(24))),
     };
-    let formatted = if r.chance(60) {
+    let mut formatted = if r.chance(60) {
         bban.as_bytes()
             .chunks(4)
             .map(|c| std::str::from_utf8(c).unwrap())
@@ -423,6 +438,9 @@ fn iban(r: &mut Rng) -> (&'static str, String) {
     } else {
         bban
     };
+    if r.chance(4) {
+        formatted = formatted.to_lowercase();
+    }
     (cc, formatted)
 }
 

@@ -15,6 +15,7 @@ mod chat_settings;
 mod cli;
 mod json;
 mod jwt;
+mod observability;
 mod oidc;
 mod pii;
 mod proxy;
