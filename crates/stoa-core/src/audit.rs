@@ -99,6 +99,21 @@ pub enum Verdict {
     },
 }
 
+/// Chains `events` onto the head (`seq`, `hash`): what a store writes in one transaction.
+pub fn chain(head: (i64, [u8; 32]), events: &[AuditEvent]) -> Vec<LedgerEntry> {
+    let (mut seq, mut prev) = head;
+    events
+        .iter()
+        .map(|ev| {
+            seq += 1;
+            let hash = chain_hash(&prev, seq, ev);
+            let entry = LedgerEntry { seq, event: ev.clone(), prev_hash: prev, hash };
+            prev = hash;
+            entry
+        })
+        .collect()
+}
+
 /// Checks a run of entries that continues a chain ending at (`prev_seq`, `prev_hash`).
 pub fn verify_run(
     prev_seq: i64,
@@ -151,46 +166,44 @@ impl std::fmt::Debug for Ledger {
 const BATCH: usize = 2048;
 
 impl Ledger {
-    /// Starts the writer after reading the chain's head from the store.
+    /// Starts the writer. The store chains each batch onto the head it finds inside its
+    /// transaction (under a lock on PostgreSQL), so several writers — replicas, or a CLI
+    /// beside the server — keep one linear chain.
     pub async fn open(store: Arc<dyn Store>) -> Result<Self, StoreError> {
-        let head = store.audit_head().await?.unwrap_or((0, GENESIS));
+        store.audit_head().await?;
         let (tx, mut rx) = mpsc::channel::<Msg>(100_000);
         tokio::spawn(async move {
-            let (mut seq, mut prev) = head;
             let mut buf = Vec::with_capacity(BATCH);
             while rx.recv_many(&mut buf, BATCH).await > 0 {
-                let mut rows = Vec::with_capacity(buf.len());
+                let mut events = Vec::with_capacity(buf.len());
                 let mut acks = Vec::new();
                 let mut flushes = Vec::new();
-                let (mut s, mut p) = (seq, prev);
                 for m in buf.drain(..) {
                     match m {
                         Msg::Append(ev, ack) => {
-                            s += 1;
-                            let hash = chain_hash(&p, s, &ev);
-                            rows.push(LedgerEntry { seq: s, event: *ev, prev_hash: p, hash });
-                            p = hash;
-                            acks.push((s, ack));
+                            events.push(*ev);
+                            acks.push(ack);
                         }
                         Msg::Flush(done) => flushes.push(done),
                     }
                 }
-                let outcome =
-                    if rows.is_empty() { Ok(()) } else { store.audit_append(&rows).await };
-                match outcome {
-                    Ok(()) => {
-                        (seq, prev) = (s, p);
-                        for (s, ack) in acks {
-                            if let Some(ack) = ack {
-                                let _ = ack.send(Ok(s));
+                if !events.is_empty() {
+                    // One retry: a concurrent writer may have moved the head under us.
+                    let mut outcome = store.audit_append(&events).await;
+                    if outcome.is_err() {
+                        outcome = store.audit_append(&events).await;
+                    }
+                    match outcome {
+                        Ok(entries) => {
+                            for (entry, ack) in entries.iter().zip(acks) {
+                                if let Some(ack) = ack {
+                                    let _ = ack.send(Ok(entry.seq));
+                                }
                             }
                         }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, entries = rows.len(), "ledger write failed");
-                        // Nothing of the batch is stored: the head stays where it was.
-                        for (_, ack) in acks {
-                            if let Some(ack) = ack {
+                        Err(e) => {
+                            tracing::error!(error = %e, entries = events.len(), "ledger write failed");
+                            for ack in acks.into_iter().flatten() {
                                 let _ = ack.send(Err(e.to_string()));
                             }
                         }

@@ -11,6 +11,7 @@ mod auditing;
 mod authn;
 pub mod bootstrap;
 pub mod budget;
+pub mod cache;
 pub mod chat;
 pub mod clock;
 pub mod error;

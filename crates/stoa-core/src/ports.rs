@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 
 use crate::apikey::ApiKey;
-use crate::audit::{AuditFilter, LedgerEntry};
+use crate::audit::{AuditEvent, AuditFilter, LedgerEntry};
 use crate::chat::{Conversation, StoredMessage};
 use crate::error::StoreError;
 use crate::ids::{ApiKeyId, TenantId};
@@ -119,8 +119,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<bool>;
 
     // The audit ledger (platform-owned; reads are filtered by tenant where the caller is one).
-    /// Appends entries in one transaction (all or none).
-    async fn audit_append(&self, entries: &[LedgerEntry]) -> StoreResult<()>;
+    /// Appends events in one transaction (all or none), chained onto the head read inside
+    /// that transaction (`audit::chain`); several writers stay linear. Returns the entries.
+    async fn audit_append(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>>;
     /// The last entry's `seq` and hash.
     async fn audit_head(&self) -> StoreResult<Option<(i64, [u8; 32])>>;
     /// Entries with `seq > after`, in order, at most `limit` (verify, export).

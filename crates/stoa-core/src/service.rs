@@ -79,6 +79,7 @@ pub struct Core {
     pub(crate) data_keys: Cache<TenantId, Arc<MasterKey>>,
     pub(crate) chat: crate::chat::agent::ChatRuntime,
     pub(crate) alerts: crate::alerts::Alerts,
+    broadcast: Option<Arc<dyn crate::cache::Broadcast>>,
     pub(crate) prices: Arc<stoa_llm::price::PriceTable>,
     tenants: Cache<TenantId, Cached<Tenant>>,
     api_keys: Cache<[u8; 32], Cached<ApiKey>>,
@@ -145,6 +146,7 @@ impl Core {
             data_keys: Cache::new(10_000),
             chat: crate::chat::agent::ChatRuntime::default(),
             alerts,
+            broadcast: None,
             prices: Arc::new(stoa_llm::price::PriceTable::default()),
             tenants: Cache::new(100_000),
             api_keys: Cache::new(200_000),
@@ -279,6 +281,44 @@ impl Core {
 
     fn forget_tenant(&self, id: &TenantId) {
         self.tenants.remove(id);
+        self.jwt.forget_issuers();
+        self.publish(crate::cache::CacheEvent::Tenant(id.to_string()));
+    }
+
+    fn publish(&self, event: crate::cache::CacheEvent) {
+        if let Some(b) = &self.broadcast {
+            b.publish(event);
+        }
+    }
+
+    /// Shares cache invalidations with other replicas (cluster mode).
+    pub fn with_broadcast(mut self, broadcast: Arc<dyn crate::cache::Broadcast>) -> Self {
+        self.broadcast = Some(broadcast);
+        self
+    }
+
+    /// Applies an invalidation another replica published: forget, locally only.
+    pub fn apply_cache_event(&self, event: &crate::cache::CacheEvent) {
+        use crate::cache::CacheEvent;
+        match event {
+            CacheEvent::Tenant(t) => {
+                if let Ok(id) = TenantId::parse(t) {
+                    self.tenants.remove(&id);
+                }
+                self.jwt.forget_issuers();
+            }
+            CacheEvent::ApiKey(hex_hash) => {
+                let mut hash = [0u8; 32];
+                if hex::decode_to_slice(hex_hash, &mut hash).is_ok() {
+                    self.api_keys.remove(&hash);
+                }
+            }
+            CacheEvent::All => {
+                self.tenants.clear();
+                self.api_keys.clear();
+                self.jwt.forget_issuers();
+            }
+        }
     }
 
     /// Decides whether `p` may perform `action` on `target` (a tenant, or the platform when
@@ -462,6 +502,7 @@ impl Core {
         // which hashes belonged to it (deletion is rare).
         self.api_keys.clear();
         self.data_keys.remove(id);
+        self.publish(crate::cache::CacheEvent::All);
         tracing::info!(tenant = %id, "tenant deleted");
         Ok(())
     }
@@ -544,6 +585,7 @@ impl Core {
             return Err(Error::NotFound { what: "api key" });
         }
         self.api_keys.remove(&key.hash);
+        self.publish(crate::cache::CacheEvent::ApiKey(hex::encode(key.hash)));
         tracing::info!(tenant = %tenant, key_id = %id, "api key revoked");
         Ok(())
     }

@@ -46,9 +46,12 @@
 //!
 //! Messages name the kind of failure only: never a key, a URL or a Redis reply.
 
+mod broadcast;
+
 use std::time::Duration;
 
 use async_trait::async_trait;
+pub use broadcast::{RedisBroadcast, subscribe};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{FromRedisValue, RedisError, Script, ScriptInvocation};
 use stoa_core::budget::{CounterKey, Counters, Exceeded, Limit, Reservation, ReserveError};
@@ -183,6 +186,11 @@ impl RedisCounters {
             timeout: options.command_timeout,
             scripts: Scripts::new(),
         })
+    }
+
+    /// A publisher of cache invalidations sharing this connection.
+    pub fn broadcast(&self, channel: impl Into<String>) -> RedisBroadcast {
+        RedisBroadcast::new(self.conn.clone(), channel)
     }
 
     /// The namespace of every key these counters write.

@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor, Row};
 use stoa_core::apikey::ApiKey;
-use stoa_core::audit::{AuditFilter, LedgerEntry};
+use stoa_core::audit::{AuditEvent, AuditFilter, LedgerEntry};
 use stoa_core::chat::{Conversation, StoredMessage};
 use stoa_core::clock::now_ms;
 use stoa_core::error::StoreError;
@@ -749,8 +749,33 @@ impl Store for SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn audit_append(&self, entries: &[LedgerEntry]) -> StoreResult<()> {
+    async fn audit_append(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {
         let mut tx = self.pool.begin().await.map_err(other)?;
+        if self.backend == Backend::Postgres {
+            // One writer at a time across replicas: the chain stays linear.
+            sqlx::query("SELECT pg_advisory_xact_lock(1952539503)")
+                .execute(&mut *tx)
+                .await
+                .map_err(other)?;
+        }
+        let head = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(other)?;
+        let head = match head {
+            None => (0, stoa_core::audit::GENESIS),
+            Some(row) => {
+                let seq: i64 = row.try_get(0).map_err(other)?;
+                let hash: Vec<u8> = row.try_get(1).map_err(other)?;
+                (
+                    seq,
+                    hash.as_slice()
+                        .try_into()
+                        .map_err(|_| StoreError::Other("bad ledger hash".into()))?,
+                )
+            }
+        };
+        let entries = stoa_core::audit::chain(head, events);
         for chunk in entries.chunks(32) {
             let mut sql = format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ");
             for i in 0..chunk.len() {
@@ -795,7 +820,7 @@ impl Store for SqlStore {
             q.execute(&mut *tx).await.map_err(other)?;
         }
         tx.commit().await.map_err(other)?;
-        Ok(())
+        Ok(entries)
     }
 
     async fn audit_head(&self) -> StoreResult<Option<(i64, [u8; 32])>> {

@@ -292,19 +292,28 @@ async fn ledger_suite(store: &SqlStore) {
     assert!(matches!(broken_at().await, Verdict::Broken { seq: 8, .. }), "edited detail");
 
     exec("DELETE FROM audit_log".into()).await;
-    store.audit_append(&pristine).await.unwrap();
+    store
+        .audit_append(&pristine.iter().map(|e| e.event.clone()).collect::<Vec<_>>())
+        .await
+        .unwrap();
     exec("DELETE FROM audit_log WHERE seq = 120".into()).await;
     assert!(matches!(broken_at().await, Verdict::Broken { seq: 121, .. }), "removed entry");
 
     exec("DELETE FROM audit_log".into()).await;
-    store.audit_append(&pristine).await.unwrap();
+    store
+        .audit_append(&pristine.iter().map(|e| e.event.clone()).collect::<Vec<_>>())
+        .await
+        .unwrap();
     exec("UPDATE audit_log SET seq = -1 WHERE seq = 10".into()).await;
     exec("UPDATE audit_log SET seq = 10 WHERE seq = 11".into()).await;
     exec("UPDATE audit_log SET seq = 11 WHERE seq = -1".into()).await;
     assert!(matches!(broken_at().await, Verdict::Broken { seq: 10, .. }), "reordered entries");
 
     exec("DELETE FROM audit_log".into()).await;
-    store.audit_append(&pristine).await.unwrap();
+    store
+        .audit_append(&pristine.iter().map(|e| e.event.clone()).collect::<Vec<_>>())
+        .await
+        .unwrap();
     assert_eq!(stoa_core::verify_chain(store).await.unwrap(), Verdict::Intact { entries: 201 });
 
     // Unfinalized pending entries are found; a final entry that refers to one closes it.

@@ -106,6 +106,10 @@ pub struct Config {
     pub providers: ProvidersConfig,
     /// First retry delay of budget-alert webhooks (`STOA_ALERT_RETRY_MS`).
     pub alert_retry_base: Duration,
+    /// `STOA_REDIS_URL`: shared budget and rate-limit counters for several replicas.
+    pub redis_url: Option<String>,
+    /// `STOA_REDIS_PREFIX` (default `stoa:`): namespaces Stoa's keys in a shared Redis.
+    pub redis_prefix: String,
 }
 
 /// A configuration error: names the variable, never echoes a secret value.
@@ -303,6 +307,12 @@ impl Config {
             alert_retry_base: Duration::from_millis(
                 u64_var("STOA_ALERT_RETRY_MS")?.unwrap_or(1000),
             ),
+            redis_url: match env.get("STOA_REDIS_URL") {
+                None => None,
+                Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => Some(u),
+                Some(_) => return Err(err("STOA_REDIS_URL", "expected redis://…")),
+            },
+            redis_prefix: env.get("STOA_REDIS_PREFIX").unwrap_or_else(|| "stoa:".into()),
         })
     }
 }

@@ -94,10 +94,37 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
             retention_days: config.chat.retention_days,
             ..stoa_core::chat::agent::ChatPolicy::default()
         });
+    let core = match &config.redis_url {
+        None => core,
+        Some(url) => {
+            // Lazy: the gateway starts while Redis is down and refuses LLM calls (503) until
+            // it is back; budgets are never counted locally in cluster mode.
+            let counters = stoa_redis::RedisCounters::connect_lazy(
+                url,
+                &config.redis_prefix,
+                stoa_redis::RedisOptions::default(),
+            )
+            .map_err(|e| anyhow::anyhow!("invalid configuration: STOA_REDIS_URL: {e}"))?;
+            let broadcast = counters.broadcast(format!("{}invalidate", config.redis_prefix));
+            core.with_counters(Arc::new(counters)).with_broadcast(Arc::new(broadcast))
+        }
+    };
     core.recover_interrupted()
         .await
         .map_err(|e| anyhow::anyhow!("cannot finalize interrupted calls: {e}"))?;
-    Ok((Arc::new(core), items))
+    let core = Arc::new(core);
+    if let Some(url) = &config.redis_url {
+        // Other replicas' changes: forget the cached copies here (weak: the subscription must
+        // not keep a stopped server alive).
+        let weak = Arc::downgrade(&core);
+        stoa_redis::subscribe(url, format!("{}invalidate", config.redis_prefix), move |event| {
+            if let Some(core) = weak.upgrade() {
+                core.apply_cache_event(&event);
+            }
+        })
+        .map_err(|e| anyhow::anyhow!("invalid configuration: STOA_REDIS_URL: {e}"))?;
+    }
+    Ok((core, items))
 }
 
 /// Providers (one pooled client each), keys, prices, aliases and limits of the pipeline.

@@ -13,6 +13,7 @@ mod canary;
 mod chat;
 mod chat_settings;
 mod cli;
+mod cluster;
 mod json;
 mod jwt;
 mod observability;
