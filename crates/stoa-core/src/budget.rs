@@ -140,6 +140,10 @@ pub trait Counters: Send + Sync + 'static {
     async fn current(&self, key: &CounterKey) -> Option<u64>;
     /// Rate limit: one request against `per_minute` for `key`; `Err(retry_after)` when over.
     async fn hit_rate(&self, key: &str, per_minute: u64, now_ms: i64) -> Result<(), Duration>;
+    /// For `/readyz`: whether the counters can be reached (`"local"` counters always can).
+    async fn ping(&self) -> Result<&'static str, String> {
+        Ok("local")
+    }
 }
 
 #[derive(Default, Debug)]

@@ -155,6 +155,11 @@ impl Core {
         }
     }
 
+    /// Readiness of the budget counters (Redis in cluster mode).
+    pub async fn counters_ready(&self) -> Result<&'static str, String> {
+        self.counters.ping().await
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

@@ -272,6 +272,15 @@ fn limit_at(limits: &[Limit], index: i64) -> Option<&Limit> {
 
 #[async_trait]
 impl Counters for RedisCounters {
+    async fn ping(&self) -> Result<&'static str, String> {
+        let mut conn = self.conn.clone();
+        let cmd = redis::cmd("PING");
+        match tokio::time::timeout(self.timeout, cmd.query_async::<String>(&mut conn)).await {
+            Ok(Ok(_)) => Ok("redis"),
+            _ => Err("redis unavailable".into()),
+        }
+    }
+
     async fn reserve(
         &self,
         limits: &[Limit],

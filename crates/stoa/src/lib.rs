@@ -225,7 +225,15 @@ impl Server {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        (&mut self.task).await.context("server task panicked")?.context("server failed")?;
+        // In-flight requests and streams finish (their budgets settle, their ledger entries
+        // finalize) up to a deadline; then queued usage and ledger entries are written.
+        match tokio::time::timeout(std::time::Duration::from_secs(30), &mut self.task).await {
+            Ok(done) => done.context("server task panicked")?.context("server failed")?,
+            Err(_) => {
+                tracing::warn!("shutdown deadline reached with requests still in flight");
+                self.task.abort();
+            }
+        }
         self.core.shutdown().await;
         Ok(())
     }

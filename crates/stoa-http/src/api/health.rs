@@ -28,8 +28,17 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         Value::String(if db.is_ok() { "ok" } else { "unavailable" }.into()),
     );
     checks.insert("backend".into(), Value::String(state.core.store().backend().into()));
-    let status = if db.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let word = if db.is_ok() { "ready" } else { "not_ready" };
+    let counters = state.core.counters_ready().await;
+    checks.insert(
+        "counters".into(),
+        Value::String(match &counters {
+            Ok(kind) => format!("ok ({kind})"),
+            Err(_) => "unavailable".into(),
+        }),
+    );
+    let ready = db.is_ok() && counters.is_ok();
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let word = if ready { "ready" } else { "not_ready" };
     (status, Json(Health { status: word.into(), checks }))
 }
 

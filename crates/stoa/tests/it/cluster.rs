@@ -170,3 +170,95 @@ async fn two_replicas_share_budgets_and_one_ledger() {
     fake.shutdown().await;
     db.drop_db().await;
 }
+
+/// Redis stopped mid-run: LLM calls are refused with 503 (budgets fail closed), the control
+/// plane keeps working, `/readyz` says so; when Redis returns, calls work again without a
+/// restart (counters are re-seeded from the recorded usage).
+#[tokio::test]
+async fn redis_outage_fails_closed_and_recovers() {
+    if std::process::Command::new("redis-server").arg("--version").output().is_err() {
+        test_support::skip(
+            "stoa::cluster::redis_outage_fails_closed_and_recovers",
+            "redis-server is not installed",
+        );
+        return;
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let start_redis = || {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        child
+    };
+    let mut redis = start_redis();
+    let fake = FakeProvider::start(FakeOptions::default()).await;
+    let url = format!("redis://127.0.0.1:{port}");
+    let srv = TestServer::start_with(&[
+        ("STOA_REDIS_URL", &url),
+        ("STOA_OPENAI_BASE_URL", fake.url()),
+        ("OPENAI_API_KEY", OPENAI_KEY),
+    ])
+    .await;
+    srv.create_tenant("acme").await;
+    let (_, key) = srv.create_key("acme", "devops").await;
+    let call =
+        || async {
+            srv.call(reqwest::Method::POST, "/v1/chat/completions", Some(&key),
+            Some(json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]})))
+            .await
+        };
+    assert_eq!(call().await.0, StatusCode::OK);
+
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+    let (s, b) = call().await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("budget_unavailable")),
+        "{b}"
+    );
+    let (s, _) = srv.call(reqwest::Method::GET, "/v1/tenants/acme", Some(&srv.admin()), None).await;
+    assert_eq!(s, StatusCode::OK, "reads are served");
+    let (s, ready) = srv.call(reqwest::Method::GET, "/readyz", None, None).await;
+    assert_eq!(
+        (s, ready["checks"]["counters"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable"))
+    );
+    assert_eq!(fake.requests().len(), 1, "nothing went out while budgets were unknown");
+
+    let mut redis = start_redis();
+    let started = std::time::Instant::now();
+    loop {
+        if call().await.0 == StatusCode::OK {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "no recovery");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (s, _) = srv.call(reqwest::Method::GET, "/readyz", None, None).await;
+    assert_eq!(s, StatusCode::OK);
+    srv.stop().await;
+    fake.shutdown().await;
+    redis.kill().unwrap();
+    redis.wait().unwrap();
+}
