@@ -104,7 +104,7 @@ async fn bad_keys_and_expiry() {
         .await;
     assert_error(s, &b, StatusCode::BAD_REQUEST, "invalid_expiry");
     // A key that expires in two seconds works, then does not.
-    let soon = stoa_core::clock::to_rfc3339(stoa_core::clock::now_ms() + 2_000);
+    let soon = stoa_core::clock::to_rfc3339(stoa_core::clock::now_ms() + 3_000);
     let (s, b) = srv
         .call_h(
             Method::POST,
@@ -118,7 +118,7 @@ async fn bad_keys_and_expiry() {
     let key = b["key"].as_str().unwrap().to_owned();
     let (s, _) = srv.call(Method::GET, "/v1/whoami", Some(&key), None).await;
     assert_eq!(s, StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3_200)).await;
     let (s, _) = srv.call(Method::GET, "/v1/whoami", Some(&key), None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 

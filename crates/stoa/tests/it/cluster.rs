@@ -73,7 +73,7 @@ async fn two_replicas_share_budgets_and_one_ledger() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     // Every answer is held so that all reservations overlap.
-    fake.script((0..200).map(|_| Fault::Slow { ms: 500 }).collect());
+    fake.script((0..200).map(|_| Fault::Slow { ms: 2_000 }).collect());
     let mut tasks = Vec::new();
     for i in 0..200 {
         let url = if i % 2 == 0 { a.url.clone() } else { b.url.clone() };

@@ -413,7 +413,7 @@ async fn concurrent_requests_never_overspend() {
             Some(json!({"daily_token_budget": per_call * 10})),
         )
         .await;
-    px.fake.script((0..100).map(|_| Fault::Slow { ms: 400 }).collect());
+    px.fake.script((0..100).map(|_| Fault::Slow { ms: 2_000 }).collect());
     let mut tasks = Vec::new();
     for _ in 0..100 {
         let (client, url, key) = (px.srv.client.clone(), px.srv.url.clone(), px.key.clone());
