@@ -17,8 +17,8 @@ pub struct SpecError {
 }
 
 impl SpecError {
-    pub(crate) fn new(path: impl ToString, message: impl Into<String>) -> Self {
-        let path = path.to_string();
+    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        let path = path.into();
         let path = if path.is_empty() { "document".to_owned() } else { path };
         Self { path, message: message.into() }
     }

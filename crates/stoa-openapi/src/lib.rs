@@ -22,6 +22,11 @@
 //!   specification) and every other credential or hop-by-hop header, and all `cookie`
 //!   parameters, are not exposed as arguments: the gateway adds the API's own credential.
 //! - `readOnly` properties are dropped from request-body schemas.
+//! - A `$ref` cycle is an error even though recursive schemas are legal OpenAPI: an input
+//!   schema is fully inlined and must be finite. `servers`, `security` and responses are not
+//!   read (the base URL and credential come with the registration).
+//! - Wire names are only `[A-Za-z0-9_-]{1,64}`; names that needed a character replaced, were
+//!   too long or would split ambiguously carry a 12-hex-digit hash (see [`wire_name`]).
 //! - No `unwrap`/`expect`/printing outside tests.
 
 mod error;
@@ -40,7 +45,5 @@ pub use request::{UpstreamRequest, build_request};
 
 /// Limits applied while parsing (exposed so callers can document them).
 pub mod limits {
-    pub use crate::refs::{
-        MAX_DEPTH, MAX_OPERATION_NODES, MAX_REF_CHAIN, MAX_TOTAL_NODES,
-    };
+    pub use crate::refs::{MAX_DEPTH, MAX_OPERATION_NODES, MAX_REF_CHAIN, MAX_TOTAL_NODES};
 }

@@ -2,11 +2,13 @@
 //! `{tenant}__{api}__{operation}` (only `[A-Za-z0-9_-]`, at most 64 characters, which every
 //! LLM provider and MCP accept), plus the operation ids derived from method and path.
 //!
-//! A wire name is the plain joined name when that already fits the rules. Otherwise (a
-//! character had to be replaced, or it is longer than 64) it is a readable prefix of the
-//! sanitized name, `_`, and the first 12 hex digits of SHA-256 over the unambiguous
-//! (length-prefixed) triple, so names that differ only in replaced characters or beyond the
-//! prefix still differ. Wire names are meant to be looked up, not split on `__`.
+//! A wire name is the plain joined name when that already fits the rules and splits back
+//! unambiguously (tenant and API contain no `__` and do not end with `_`). Otherwise (a
+//! character had to be replaced, the name is longer than 64, or it would be ambiguous) it is
+//! a readable prefix of the sanitized name, `_`, and the first 12 hex digits (48 bits) of
+//! SHA-256 over the length-prefixed triple, so names that differ only in replaced characters,
+//! in where the separators fall, or beyond the prefix still differ. Wire names are meant to
+//! be looked up in the registry, not split.
 
 use sha2::{Digest, Sha256};
 
@@ -30,7 +32,9 @@ pub fn internal_id(tenant: &str, api: &str, operation: &str) -> String {
 pub fn wire_name(tenant: &str, api: &str, operation: &str) -> String {
     let full = format!("{tenant}__{api}__{operation}");
     let sanitized = sanitize(&full);
-    if sanitized == full && full.len() <= MAX_WIRE_NAME_LEN {
+    let splittable = |part: &str| !part.contains("__") && !part.ends_with('_');
+    if sanitized == full && full.len() <= MAX_WIRE_NAME_LEN && splittable(tenant) && splittable(api)
+    {
         return full;
     }
     let hash = triple_hash(tenant, api, operation);
@@ -91,7 +95,7 @@ pub(crate) fn derived_id(method: Method, template: &str) -> String {
 
 fn push_literal(parts: &mut Vec<String>, literal: &str) {
     let cleaned = sanitize(literal);
-    let cleaned = cleaned.trim_matches('_');
+    let cleaned = cleaned.trim_matches(['_', '-']);
     if !cleaned.is_empty() {
         parts.push(cleaned.to_owned());
     }

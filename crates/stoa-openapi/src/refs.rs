@@ -77,15 +77,20 @@ impl<'d> Resolver<'d> {
 
     /// Follows `value` while it is a `{"$ref": …}` object; returns the target and its
     /// location (`at` itself when `value` is not a reference).
-    pub(crate) fn follow(&self, value: &'d Value, at: String) -> Result<(&'d Value, String), SpecError> {
+    pub(crate) fn follow(
+        &self,
+        value: &'d Value,
+        at: String,
+    ) -> Result<(&'d Value, String), SpecError> {
         let mut current = value;
         let mut location = at;
         let mut chain: Vec<&str> = Vec::new();
         while let Some(reference) = ref_of(current) {
             let ref_loc = format!("{location}.$ref");
-            if chain.contains(&reference) {
-                chain.push(reference);
-                return Err(SpecError::new(ref_loc, format!("$ref cycle: {}", chain.join(" -> "))));
+            if let Some(start) = chain.iter().position(|r| *r == reference) {
+                let mut cycle = chain.split_off(start);
+                cycle.push(reference);
+                return Err(SpecError::new(ref_loc, format!("$ref cycle: {}", cycle.join(" -> "))));
             }
             if chain.len() >= MAX_REF_CHAIN {
                 return Err(SpecError::new(
@@ -168,20 +173,25 @@ impl<'d> Resolver<'d> {
     fn check_depth(depth: usize, loc: &Loc<'_>) -> Result<(), SpecError> {
         if depth > MAX_DEPTH {
             return Err(SpecError::new(
-                loc,
+                loc.to_string(),
                 format!("schema nested deeper than {MAX_DEPTH} levels (counting $refs)"),
             ));
         }
         Ok(())
     }
 
-    fn inline_schema(&mut self, value: &'d Value, loc: &Loc<'_>, depth: usize) -> Result<Value, SpecError> {
-        Self::check_depth(depth, loc)?;
-        self.count()?;
+    fn inline_schema(
+        &mut self,
+        value: &'d Value,
+        loc: &Loc<'_>,
+        depth: usize,
+    ) -> Result<Value, SpecError> {
         let Value::Object(map) = value else {
             // Boolean schemas (3.1) and anything else are kept as they are.
             return self.copy(value, loc, depth);
         };
+        Self::check_depth(depth, loc)?;
+        self.count()?;
         match ref_of(value) {
             Some(reference) => self.inline_ref(map, reference, loc, depth),
             None => Ok(Value::Object(self.inline_keywords(map, loc, depth)?)),
@@ -217,7 +227,10 @@ impl<'d> Resolver<'d> {
                     let mut inlined = Map::new();
                     for (name, schema) in schemas {
                         let name_loc = Loc::Key(&child_loc, name);
-                        inlined.insert(name.clone(), self.inline_schema(schema, &name_loc, depth + 2)?);
+                        inlined.insert(
+                            name.clone(),
+                            self.inline_schema(schema, &name_loc, depth + 2)?,
+                        );
                     }
                     Value::Object(inlined)
                 }
@@ -229,7 +242,12 @@ impl<'d> Resolver<'d> {
         Ok(out)
     }
 
-    fn inline_array(&mut self, items: &'d [Value], loc: &Loc<'_>, depth: usize) -> Result<Value, SpecError> {
+    fn inline_array(
+        &mut self,
+        items: &'d [Value],
+        loc: &Loc<'_>,
+        depth: usize,
+    ) -> Result<Value, SpecError> {
         self.count()?;
         let mut out = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
@@ -251,10 +269,16 @@ impl<'d> Resolver<'d> {
         if let Some(start) = self.stack.iter().position(|r| r == reference) {
             let mut chain: Vec<&str> = self.stack[start..].iter().map(String::as_str).collect();
             chain.push(reference);
-            return Err(SpecError::new(ref_loc, format!("$ref cycle: {}", chain.join(" -> "))));
+            return Err(SpecError::new(
+                ref_loc.to_string(),
+                format!("$ref cycle: {}", chain.join(" -> ")),
+            ));
         }
         if self.stack.len() >= MAX_REF_CHAIN {
-            return Err(SpecError::new(ref_loc, format!("more than {MAX_REF_CHAIN} nested $refs")));
+            return Err(SpecError::new(
+                ref_loc.to_string(),
+                format!("more than {MAX_REF_CHAIN} nested $refs"),
+            ));
         }
         let (target, target_loc) = self.lookup(reference, &ref_loc.to_string())?;
         self.stack.push(reference.to_owned());
@@ -318,7 +342,11 @@ fn drop_read_only(schema: &mut Map<String, Value>) {
         properties.remove(name);
     }
     if let Some(Value::Array(required)) = schema.get_mut("required") {
-        required.retain(|name| name.as_str().is_none_or(|name| !read_only.iter().any(|r| r == name)));
+        required
+            .retain(|name| name.as_str().is_none_or(|name| !read_only.iter().any(|r| r == name)));
+        if required.is_empty() {
+            schema.remove("required");
+        }
     }
 }
 
