@@ -23,6 +23,9 @@ pub enum Error {
     /// The request is well-formed JSON but its content is invalid (400/422).
     #[error("{message}")]
     Invalid { code: &'static str, message: Cow<'static, str> },
+    /// Well-formed but semantically invalid content, e.g. a broken OpenAPI document (422).
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: Cow<'static, str> },
     /// A budget or rate limit refuses the call (429, with `Retry-After`).
     #[error("{message}")]
     Limited {
@@ -73,6 +76,7 @@ impl Error {
             | Error::Forbidden { code, .. }
             | Error::Conflict { code, .. }
             | Error::Invalid { code, .. }
+            | Error::Unprocessable { code, .. }
             | Error::Limited { code, .. }
             | Error::TooLarge { code, .. }
             | Error::Upstream { code, .. }

@@ -21,6 +21,7 @@ pub mod keys;
 pub mod llm;
 pub mod ports;
 pub mod rbac;
+pub mod registry;
 pub mod review;
 pub mod secrets;
 pub mod service;

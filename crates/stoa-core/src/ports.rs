@@ -118,6 +118,21 @@ pub trait Store: Send + Sync + 'static {
         threshold: u32,
     ) -> StoreResult<bool>;
 
+    // The tenant API registry, scoped by tenant.
+    /// Inserts an API; `StoreError::Conflict` if the name is taken in this tenant.
+    async fn insert_api(
+        &self,
+        tenant: &TenantId,
+        api: &crate::registry::StoredApi,
+    ) -> StoreResult<()>;
+    async fn list_apis(&self, tenant: &TenantId) -> StoreResult<Vec<crate::registry::StoredApi>>;
+    async fn get_api(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> StoreResult<Option<crate::registry::StoredApi>>;
+    async fn delete_api(&self, tenant: &TenantId, name: &str) -> StoreResult<bool>;
+
     // The audit ledger (platform-owned; reads are filtered by tenant where the caller is one).
     /// Appends events in one transaction (all or none), chained onto the head read inside
     /// that transaction (`audit::chain`); several writers stay linear. Returns the entries.

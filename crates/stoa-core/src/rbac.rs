@@ -81,10 +81,14 @@ pub enum Action {
     ChatUse,
     /// Delete another user's conversations (GDPR requests).
     ChatAdmin,
+    /// Read the tenant's registered APIs and their tools.
+    ApiRead,
+    /// Register or delete an API (devops and tenant-admin).
+    ApiWrite,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::TenantCreate,
         Action::TenantList,
         Action::TenantRead,
@@ -102,16 +106,17 @@ impl Action {
         Action::KeysManage,
         Action::ChatUse,
         Action::ChatAdmin,
+        Action::ApiRead,
+        Action::ApiWrite,
     ];
 
     pub fn kind(self) -> Kind {
         use Action::*;
         match self {
-            TenantList | TenantRead | ApiKeyList | ChatSettingsRead | UsageRead | AuditRead => {
-                Kind::Read
-            }
+            TenantList | TenantRead | ApiKeyList | ChatSettingsRead | UsageRead | AuditRead
+            | ApiRead => Kind::Read,
             TenantCreate | TenantUpdate | TenantUpdateSettings | TenantDelete | ApiKeyCreate
-            | ApiKeyRevoke | ChatSettingsWrite | KeysManage | ChatAdmin => Kind::Write,
+            | ApiKeyRevoke | ChatSettingsWrite | KeysManage | ChatAdmin | ApiWrite => Kind::Write,
             LlmInvoke | ChatUse => Kind::Invoke,
         }
     }
@@ -136,6 +141,8 @@ impl Action {
             KeysManage => "keys.manage",
             ChatUse => "chat.use",
             ChatAdmin => "chat.admin",
+            ApiRead => "api.read",
+            ApiWrite => "api.write",
         }
     }
 }
@@ -148,7 +155,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
     matches!(
         (role, action),
         (CpiAdmin, _)
-            | (_, TenantList | TenantRead | ChatSettingsRead | ChatUse)
+            | (_, TenantList | TenantRead | ChatSettingsRead | ChatUse | ApiRead)
             | (
                 TenantAdmin,
                 TenantUpdateSettings
@@ -160,7 +167,7 @@ pub fn allowed(role: Role, action: Action) -> bool {
                     | AuditRead
                     | ChatAdmin
             )
-            | (TenantAdmin | Devops, LlmInvoke)
+            | (TenantAdmin | Devops, LlmInvoke | ApiWrite)
     )
 }
 

@@ -80,6 +80,7 @@ pub struct Core {
     pub(crate) chat: crate::chat::agent::ChatRuntime,
     pub(crate) alerts: crate::alerts::Alerts,
     broadcast: Option<Arc<dyn crate::cache::Broadcast>>,
+    pub(crate) registry_policy: crate::registry::RegistryPolicy,
     pub(crate) prices: Arc<stoa_llm::price::PriceTable>,
     tenants: Cache<TenantId, Cached<Tenant>>,
     api_keys: Cache<[u8; 32], Cached<ApiKey>>,
@@ -147,6 +148,7 @@ impl Core {
             chat: crate::chat::agent::ChatRuntime::default(),
             alerts,
             broadcast: None,
+            registry_policy: crate::registry::RegistryPolicy::default(),
             prices: Arc::new(stoa_llm::price::PriceTable::default()),
             tenants: Cache::new(100_000),
             api_keys: Cache::new(200_000),
@@ -294,6 +296,12 @@ impl Core {
         if let Some(b) = &self.broadcast {
             b.publish(event);
         }
+    }
+
+    /// Environment mode and upstream rules of the API registry.
+    pub fn with_registry_policy(mut self, policy: crate::registry::RegistryPolicy) -> Self {
+        self.registry_policy = policy;
+        self
     }
 
     /// Shares cache invalidations with other replicas (cluster mode).

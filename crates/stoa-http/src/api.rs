@@ -1,6 +1,7 @@
 //! Handlers, one module per resource.
 
 pub(crate) mod api_keys;
+pub(crate) mod apis;
 pub(crate) mod audit;
 pub(crate) mod chat;
 pub(crate) mod conversations;

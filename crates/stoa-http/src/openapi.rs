@@ -5,7 +5,7 @@ use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-use crate::api::{api_keys, audit, chat, conversations, health, tenants};
+use crate::api::{api_keys, apis, audit, chat, conversations, health, tenants};
 use crate::dto;
 use crate::error;
 
@@ -20,6 +20,7 @@ use crate::error;
         audit::list, audit::keys, audit::reload,
         conversations::create, conversations::list, conversations::get, conversations::delete,
         conversations::delete_user, conversations::post_message,
+        apis::register, apis::list, apis::get, apis::delete,
     ),
     components(schemas(
         dto::TenantDto, dto::TenantList, dto::CreateTenant, dto::PatchTenant,
@@ -30,6 +31,7 @@ use crate::error;
         conversations::CreateConversation, conversations::ConversationDto, conversations::ConversationList,
         conversations::MessageDto, conversations::ConversationDetail, conversations::PostMessage,
         conversations::AnswerMessage, conversations::AnswerUsage, conversations::Answer, conversations::Deleted,
+        apis::Credential, apis::RegisterApi, apis::ToolDto, apis::ApiDto, apis::ApiList,
     )),
     modifiers(&Bearer),
 )]

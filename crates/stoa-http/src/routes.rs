@@ -9,7 +9,7 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
-use crate::api::{api_keys, audit, chat, conversations, health, proxy, tenants};
+use crate::api::{api_keys, apis, audit, chat, conversations, health, proxy, tenants};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -46,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/chat/conversations/{id}", get(conversations::get).delete(conversations::delete))
         .route("/v1/chat/conversations/{id}/messages", post(conversations::post_message))
         .route("/v1/users/{id}/conversations", delete(conversations::delete_user))
+        .route("/v1/apis", get(apis::list).post(apis::register))
+        .route("/v1/apis/{name}", get(apis::get).delete(apis::delete))
         .route("/v1/audit", get(audit::list))
         .route("/v1/admin/keys", get(audit::keys))
         .route("/v1/admin/keys/reload", post(audit::reload))

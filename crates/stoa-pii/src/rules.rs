@@ -147,10 +147,11 @@ impl Rule {
     }
 
     /// Rules whose shape is specific enough that a rejected match (a grouped card number
-    /// failing its checksum, a hex-and-colons run that is no address) is skipped whole: its
-    /// digit groups are not phone numbers. (IBAN candidates skip only with a known country.)
+    /// failing its checksum, a hex-and-colons run that is no address, a bare digit run) is
+    /// skipped whole: no other rule can start inside it. (IBAN candidates skip only with a
+    /// known country.)
     pub(crate) fn skip_on_reject(self) -> bool {
-        matches!(self, Rule::CardGrouped | Rule::Ipv6)
+        matches!(self, Rule::CardGrouped | Rule::Ipv6 | Rule::DigitRun)
     }
 
     pub(crate) fn pattern(self) -> &'static str {

@@ -129,6 +129,8 @@ impl SqlStore {
     }
 }
 
+const API_COLS: &str =
+    "tenant_id, name, base_url, openapi, credential_header, credential_sealed, created_at";
 const CONV_COLS: &str = "id, tenant_id, user_ref, title_sealed, created_at, updated_at";
 const MSG_COLS: &str = "id, conversation_id, tenant_id, role, content_sealed, source, status, input_tokens, output_tokens, created_at";
 const AUDIT_COLS: &str = "seq, at_ms, tenant_id, user_ref, action, status, code, provider, model, purpose, \
@@ -747,6 +749,92 @@ impl Store for SqlStore {
         .await
         .map_err(other)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn insert_api(
+        &self,
+        tenant: &TenantId,
+        api: &stoa_core::registry::StoredApi,
+    ) -> StoreResult<()> {
+        let (t, api) = (tenant.as_str().to_owned(), api.clone());
+        self.scoped(tenant, move |c| {
+            Box::pin(async move {
+                sqlx::query(&format!(
+                    "INSERT INTO tenant_apis ({API_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                ))
+                .bind(t)
+                .bind(api.name)
+                .bind(api.base_url)
+                .bind(api.openapi.to_string())
+                .bind(api.credential_header)
+                .bind(api.credential_sealed)
+                .bind(api.created_at)
+                .execute(&mut *c)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_apis(
+        &self,
+        tenant: &TenantId,
+    ) -> StoreResult<Vec<stoa_core::registry::StoredApi>> {
+        let t = tenant.as_str().to_owned();
+        let rows = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    sqlx::query(&format!(
+                        "SELECT {API_COLS} FROM tenant_apis WHERE tenant_id = $1 ORDER BY name"
+                    ))
+                    .bind(t)
+                    .fetch_all(&mut *c)
+                    .await
+                })
+            })
+            .await?;
+        rows.iter().map(rows::api).collect()
+    }
+
+    async fn get_api(
+        &self,
+        tenant: &TenantId,
+        name: &str,
+    ) -> StoreResult<Option<stoa_core::registry::StoredApi>> {
+        let (t, n) = (tenant.as_str().to_owned(), name.to_owned());
+        let row = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    sqlx::query(&format!(
+                        "SELECT {API_COLS} FROM tenant_apis WHERE tenant_id = $1 AND name = $2"
+                    ))
+                    .bind(t)
+                    .bind(n)
+                    .fetch_optional(&mut *c)
+                    .await
+                })
+            })
+            .await?;
+        row.map(|r| rows::api(&r)).transpose()
+    }
+
+    async fn delete_api(&self, tenant: &TenantId, name: &str) -> StoreResult<bool> {
+        let (t, n) = (tenant.as_str().to_owned(), name.to_owned());
+        let done = self
+            .scoped(tenant, move |c| {
+                Box::pin(async move {
+                    let done =
+                        sqlx::query("DELETE FROM tenant_apis WHERE tenant_id = $1 AND name = $2")
+                            .bind(t)
+                            .bind(n)
+                            .execute(&mut *c)
+                            .await?;
+                    Ok(done.rows_affected())
+                })
+            })
+            .await?;
+        Ok(done == 1)
     }
 
     async fn audit_append(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {

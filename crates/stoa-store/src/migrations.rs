@@ -39,6 +39,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_alerts.sql"),
         include_str!("../migrations/postgres/0005_alerts.sql"),
     ),
+    (
+        6,
+        "apis",
+        include_str!("../migrations/sqlite/0006_apis.sql"),
+        include_str!("../migrations/postgres/0006_apis.sql"),
+    ),
 ];
 
 pub(crate) fn migrator(backend: Backend) -> Migrator {

@@ -122,3 +122,16 @@ pub(crate) fn message(row: &AnyRow) -> Result<StoredMessage, StoreError> {
         created_at: get(row, 9)?,
     })
 }
+
+pub(crate) fn api(row: &AnyRow) -> Result<stoa_core::registry::StoredApi, StoreError> {
+    let doc: String = get(row, 3)?;
+    Ok(stoa_core::registry::StoredApi {
+        tenant: get(row, 0)?,
+        name: get(row, 1)?,
+        base_url: get(row, 2)?,
+        openapi: serde_json::from_str(&doc).map_err(|_| bad("api document"))?,
+        credential_header: get(row, 4)?,
+        credential_sealed: get(row, 5)?,
+        created_at: get(row, 6)?,
+    })
+}

@@ -110,6 +110,11 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// `STOA_REDIS_PREFIX` (default `stoa:`): namespaces Stoa's keys in a shared Redis.
     pub redis_prefix: String,
+    /// `STOA_ALLOW_PROD_API_WRITES`: API definitions writable in prod mode.
+    pub allow_prod_api_writes: bool,
+    /// `STOA_UPSTREAM_ALLOWLIST`: comma-separated hosts allowed as upstreams in prod mode
+    /// although loopback or private.
+    pub upstream_allowlist: Vec<String>,
 }
 
 /// A configuration error: names the variable, never echoes a secret value.
@@ -313,6 +318,13 @@ impl Config {
                 Some(_) => return Err(err("STOA_REDIS_URL", "expected redis://…")),
             },
             redis_prefix: env.get("STOA_REDIS_PREFIX").unwrap_or_else(|| "stoa:".into()),
+            allow_prod_api_writes: bool_var("STOA_ALLOW_PROD_API_WRITES", false)?,
+            upstream_allowlist: env
+                .get("STOA_UPSTREAM_ALLOWLIST")
+                .map(|v| {
+                    v.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }

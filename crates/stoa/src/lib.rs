@@ -86,6 +86,11 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
     let core = Core::new(store, &master, issuer, verifier, ledger, core_config)
         .with_llm(llm_settings(config)?)
         .with_key_loader(loader)
+        .with_registry_policy(stoa_core::registry::RegistryPolicy {
+            prod: config.environment == config::Environment::Prod,
+            allow_prod_writes: config.allow_prod_api_writes,
+            upstream_allowlist: config.upstream_allowlist.clone(),
+        })
         .with_chat(stoa_core::chat::agent::ChatPolicy {
             enabled: config.chat.agent_enabled,
             kill_switch: config.chat.kill_switch,

@@ -8,6 +8,7 @@ mod harness;
 
 mod alerts;
 mod api_keys;
+mod apis;
 mod audit;
 mod canary;
 mod chat;

@@ -1,0 +1,331 @@
+//! The tenant API registry (F-70, F-73, F-16): APIs a tenant registers with an OpenAPI 3
+//! document, each operation a tool named `{tenant}__{api}__{operation}` on the wire.
+//!
+//! The upstream credential is sealed with the tenant's data key and never returned; the
+//! caller's own token is never forwarded. In `prod` environment mode writes are refused unless
+//! enabled, and upstreams on loopback or private addresses are refused unless allow-listed.
+
+use std::net::IpAddr;
+
+use serde_json::{Value, json};
+
+use crate::clock::now_ms;
+use crate::error::{Error, Result, StoreError};
+use crate::identity::Principal;
+use crate::ids::TenantId;
+use crate::rbac::Action;
+use crate::service::Core;
+
+/// A registered API as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredApi {
+    pub tenant: String,
+    pub name: String,
+    pub base_url: String,
+    pub openapi: Value,
+    pub credential_header: Option<String>,
+    pub credential_sealed: Option<Vec<u8>>,
+    pub created_at: i64,
+}
+
+/// Registry policy from configuration.
+#[derive(Clone, Debug, Default)]
+pub struct RegistryPolicy {
+    /// `STOA_ENVIRONMENT=prod`.
+    pub prod: bool,
+    /// `STOA_ALLOW_PROD_API_WRITES=true`.
+    pub allow_prod_writes: bool,
+    /// `STOA_UPSTREAM_ALLOWLIST`: hosts allowed although loopback or private, in prod.
+    pub upstream_allowlist: Vec<String>,
+}
+
+/// What a caller sends to register an API.
+#[derive(Debug)]
+pub struct NewApi {
+    pub name: String,
+    pub base_url: String,
+    pub openapi: Value,
+    /// `(header, value)`: injected on calls to the upstream.
+    pub credential: Option<(String, String)>,
+}
+
+/// One tool of an API, as listed.
+#[derive(Clone, Debug)]
+pub struct ToolView {
+    pub id: String,
+    pub wire_name: String,
+    pub method: String,
+    pub path: String,
+    pub description: String,
+    pub input_schema: Value,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiView {
+    pub name: String,
+    pub base_url: String,
+    pub has_credential: bool,
+    pub created_at: i64,
+    pub tools: Vec<ToolView>,
+    /// Operations left out (unsupported shapes), with the reason.
+    pub skipped: Vec<String>,
+}
+
+fn view(tenant: &TenantId, api: &StoredApi) -> Result<ApiView> {
+    let spec = stoa_openapi::parse(&api.openapi)
+        .map_err(|e| Error::internal(format!("stored API no longer parses: {e}")))?;
+    let tools = spec
+        .operations
+        .iter()
+        .map(|op| ToolView {
+            wire_name: stoa_openapi::wire_name(tenant.as_str(), &api.name, &op.id),
+            id: stoa_openapi::internal_id(tenant.as_str(), &api.name, &op.id),
+            method: op.method.as_str().to_owned(),
+            path: op.path_template.clone(),
+            description: op.tool_description(),
+            input_schema: op.input_schema.clone(),
+        })
+        .collect();
+    Ok(ApiView {
+        name: api.name.clone(),
+        base_url: api.base_url.clone(),
+        has_credential: api.credential_sealed.is_some(),
+        created_at: api.created_at,
+        tools,
+        skipped: spec
+            .skipped
+            .iter()
+            .map(|s| format!("{} {}: {}", s.method.as_str(), s.path, s.reason))
+            .collect(),
+    })
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let ok = (1..=48).contains(&name.len())
+        && name.as_bytes()[0].is_ascii_lowercase()
+        && name.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid("invalid_api_name", "name must match ^[a-z][a-z0-9-]{0,47}$"))
+    }
+}
+
+/// Is this upstream host on loopback or a private range (or a name for one)?
+fn is_internal(host: &url::Host<&str>) -> bool {
+    let ip = match host {
+        url::Host::Ipv4(v4) => IpAddr::V4(*v4),
+        url::Host::Ipv6(v6) => IpAddr::V6(*v6),
+        url::Host::Domain(d) => {
+            let d = d.to_ascii_lowercase();
+            return d == "localhost"
+                || d.ends_with(".localhost")
+                || d.ends_with(".internal")
+                || d.ends_with(".local");
+        }
+    };
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified()
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+impl Core {
+    fn check_upstream(&self, base_url: &str) -> Result<()> {
+        let url = url::Url::parse(base_url).map_err(|_| {
+            Error::invalid("invalid_base_url", "base_url must be an absolute http(s) URL")
+        })?;
+        if !matches!(url.scheme(), "http" | "https")
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return Err(Error::invalid(
+                "invalid_base_url",
+                "base_url must be http(s), without credentials",
+            ));
+        }
+        let host = url
+            .host()
+            .ok_or_else(|| Error::invalid("invalid_base_url", "base_url needs a host"))?;
+        let policy = &self.registry_policy;
+        if policy.prod
+            && is_internal(&host)
+            && !policy.upstream_allowlist.iter().any(|h| h == &host.to_string())
+        {
+            return Err(Error::Forbidden {
+                code: "upstream_not_allowed",
+                message: "in prod mode, loopback and private upstreams must be listed in STOA_UPSTREAM_ALLOWLIST".into(),
+            });
+        }
+        Ok(())
+    }
+
+    pub async fn register_api(
+        &self,
+        p: &Principal,
+        named: Option<TenantId>,
+        new: NewApi,
+    ) -> Result<ApiView> {
+        let r = async {
+            let tenant = self.scope_of(p, named.clone())?;
+            self.authorize(p, Action::ApiWrite, Some(&tenant), "tenant").await?;
+            if self.registry_policy.prod && !self.registry_policy.allow_prod_writes {
+                return Err(Error::Forbidden {
+                    code: "prod_writes_disabled",
+                    message:
+                        "API definitions are read-only in prod mode (STOA_ALLOW_PROD_API_WRITES)"
+                            .into(),
+                });
+            }
+            check_name(&new.name)?;
+            self.check_upstream(&new.base_url)?;
+            stoa_openapi::parse(&new.openapi).map_err(|e| Error::Unprocessable {
+                code: "invalid_openapi",
+                message: e.to_string().into(),
+            })?;
+            let (credential_header, credential_sealed) = match &new.credential {
+                None => (None, None),
+                Some((header, value)) => {
+                    let h = header.trim().to_ascii_lowercase();
+                    let ok = !h.is_empty()
+                        && h.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+                        && !["host", "cookie", "content-length", "transfer-encoding", "connection"]
+                            .contains(&h.as_str());
+                    if !ok || value.is_empty() || value.bytes().any(|c| c < 0x20 || c == 0x7f) {
+                        return Err(Error::invalid(
+                            "invalid_credential",
+                            "credential needs a header name and a printable value",
+                        ));
+                    }
+                    let sealed =
+                        self.seal(&tenant, &format!("api-credential:{}", new.name), value).await?;
+                    (Some(h), Some(sealed))
+                }
+            };
+            let stored = StoredApi {
+                tenant: tenant.to_string(),
+                name: new.name.clone(),
+                base_url: new.base_url.trim_end_matches('/').to_owned(),
+                openapi: new.openapi,
+                credential_header,
+                credential_sealed,
+                created_at: now_ms(),
+            };
+            self.store.insert_api(&tenant, &stored).await.map_err(|e| match e {
+                StoreError::Conflict => Error::Conflict {
+                    code: "api_exists",
+                    message: "an API with this name exists".into(),
+                },
+                other => other.into(),
+            })?;
+            view(&tenant, &stored)
+        }
+        .await;
+        let detail = r.as_ref().ok().map(|v| json!({"api": v.name, "tools": v.tools.len()}));
+        match &r {
+            Ok(_) => {
+                let mut e = self.event(Some(p), named.as_ref(), "api.register", "ok");
+                e.detail = detail;
+                self.ledger.record(e).await;
+            }
+            Err(err) => self.audit_refusal(Some(p), named.as_ref(), "api.register", err).await,
+        }
+        r
+    }
+
+    pub async fn list_apis(&self, p: &Principal, named: Option<TenantId>) -> Result<Vec<ApiView>> {
+        let tenant = self.scope_of(p, named)?;
+        self.authorize(p, Action::ApiRead, Some(&tenant), "tenant").await?;
+        self.store.list_apis(&tenant).await?.iter().map(|a| view(&tenant, a)).collect()
+    }
+
+    pub async fn get_api(
+        &self,
+        p: &Principal,
+        named: Option<TenantId>,
+        name: &str,
+    ) -> Result<ApiView> {
+        let tenant = self.scope_of(p, named)?;
+        self.authorize(p, Action::ApiRead, Some(&tenant), "api").await?;
+        let api =
+            self.store.get_api(&tenant, name).await?.ok_or(Error::NotFound { what: "api" })?;
+        view(&tenant, &api)
+    }
+
+    pub async fn delete_api(
+        &self,
+        p: &Principal,
+        named: Option<TenantId>,
+        name: &str,
+    ) -> Result<()> {
+        let r = async {
+            let tenant = self.scope_of(p, named.clone())?;
+            self.authorize(p, Action::ApiWrite, Some(&tenant), "api").await?;
+            if self.registry_policy.prod && !self.registry_policy.allow_prod_writes {
+                return Err(Error::Forbidden {
+                    code: "prod_writes_disabled",
+                    message:
+                        "API definitions are read-only in prod mode (STOA_ALLOW_PROD_API_WRITES)"
+                            .into(),
+                });
+            }
+            if !self.store.delete_api(&tenant, name).await? {
+                return Err(Error::NotFound { what: "api" });
+            }
+            Ok(())
+        }
+        .await;
+        match &r {
+            Ok(()) => {
+                let mut e = self.event(Some(p), named.as_ref(), "api.delete", "ok");
+                e.detail = Some(json!({"api": name}));
+                self.ledger.record(e).await;
+            }
+            Err(err) => self.audit_refusal(Some(p), named.as_ref(), "api.delete", err).await,
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_hosts() {
+        for h in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.1.1",
+            "[::1]",
+            "[fd00::1]",
+            "localhost",
+            "db.internal",
+        ] {
+            let u = url::Url::parse(&format!("http://{h}/")).unwrap();
+            assert!(is_internal(&u.host().unwrap()), "{h}");
+        }
+        for h in ["8.8.8.8", "api.example.com", "[2001:db8::1]"] {
+            let u = url::Url::parse(&format!("http://{h}/")).unwrap();
+            assert!(!is_internal(&u.host().unwrap()), "{h}");
+        }
+    }
+
+    #[test]
+    fn api_names() {
+        assert!(check_name("petstore").is_ok());
+        assert!(check_name("pet-store-2").is_ok());
+        for bad in ["", "Pets", "1pets", "pets_v1", &"a".repeat(49)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The tenant API registry (F-70, F-16): registration turns operations into tools with wire
+//! names; the credential is write-only; RBAC, tenant isolation, invalid documents, prod mode.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use stoa_core::Role;
+
+use crate::harness::{TestServer, assert_error};
+
+fn petstore() -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Pets", "version": "1"},
+        "paths": {
+            "/pets": {
+                "get": {"operationId": "listPets", "summary": "List pets",
+                    "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer"}}]},
+                "post": {"summary": "Create a pet", "requestBody": {"required": true,
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}}
+            },
+            "/pets/{petId}": {"get": {"operationId": "showPet",
+                "parameters": [{"name": "petId", "in": "path", "required": true, "schema": {"type": "string"}}]}}
+        },
+        "components": {"schemas": {"Pet": {"type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string"}}}}}
+    })
+}
+
+#[tokio::test]
+async fn register_list_and_isolation() {
+    let srv = TestServer::start().await;
+    srv.create_tenant("acme").await;
+    srv.create_tenant("globex").await;
+    let devops = srv.token(Role::Devops, Some("acme"), "dee");
+    let body = json!({"name": "petstore", "base_url": "http://127.0.0.1:9/api", "openapi": petstore(),
+        "credential": {"header": "x-api-key", "value": "upstream-secret-123"}});
+    let (s, api) = srv.call(Method::POST, "/v1/apis", Some(&devops), Some(body.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{api}");
+    let names: Vec<&str> =
+        api["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        vec!["acme__petstore__listPets", "acme__petstore__post_pets", "acme__petstore__showPet"]
+    );
+    let create = &api["tools"][1];
+    assert_eq!(
+        create["input_schema"]["properties"]["body"]["required"],
+        json!(["name"]),
+        "refs inlined: {create}"
+    );
+    assert_eq!(api["has_credential"], true);
+    assert!(!api.to_string().contains("upstream-secret"), "the credential is write-only");
+    let (s, b) = srv.call(Method::POST, "/v1/apis", Some(&devops), Some(body)).await;
+    assert_error(s, &b, StatusCode::CONFLICT, "api_exists");
+
+    // Viewers list; they may not register. Other tenants see nothing of it.
+    let viewer = srv.token(Role::Viewer, Some("acme"), "vic");
+    let (s, list) = srv.call(Method::GET, "/v1/apis", Some(&viewer), None).await;
+    assert_eq!((s, list["data"].as_array().unwrap().len()), (StatusCode::OK, 1));
+    let (s, b) = srv
+        .call(
+            Method::POST,
+            "/v1/apis",
+            Some(&viewer),
+            Some(json!({"name": "x", "base_url": "http://a.example", "openapi": petstore()})),
+        )
+        .await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "forbidden");
+    let other = srv.token(Role::TenantAdmin, Some("globex"), "gus");
+    let (_, list) = srv.call(Method::GET, "/v1/apis", Some(&other), None).await;
+    assert_eq!(list["data"], json!([]));
+    let (s, _) = srv.call(Method::GET, "/v1/apis/petstore", Some(&other), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = srv.call(Method::DELETE, "/v1/apis/petstore", Some(&other), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // Invalid documents are 422 and name the problem.
+    let mut broken = petstore();
+    broken["paths"]["/pets/{petId}"]["get"]["parameters"][0]["required"] = json!(false);
+    let (s, b) = srv
+        .call(
+            Method::POST,
+            "/v1/apis",
+            Some(&devops),
+            Some(json!({"name": "broken", "base_url": "http://a.example", "openapi": broken})),
+        )
+        .await;
+    assert_error(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "invalid_openapi");
+    assert!(b["error"]["message"].as_str().unwrap().contains("petId"), "{b}");
+    let (s, b) = srv
+        .call(
+            Method::POST,
+            "/v1/apis",
+            Some(&devops),
+            Some(
+                json!({"name": "Bad Name", "base_url": "http://a.example", "openapi": petstore()}),
+            ),
+        )
+        .await;
+    assert_error(s, &b, StatusCode::BAD_REQUEST, "invalid_api_name");
+
+    let (s, _) = srv.call(Method::DELETE, "/v1/apis/petstore", Some(&devops), None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = srv.call(Method::GET, "/v1/apis/petstore", Some(&devops), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    srv.stop().await;
+}
+
+#[tokio::test]
+async fn prod_mode_guards_writes_and_upstreams() {
+    let srv = TestServer::start_with(&[("STOA_ENVIRONMENT", "prod")]).await;
+    srv.create_tenant("acme").await;
+    let ta = srv.token(Role::TenantAdmin, Some("acme"), "t");
+    let body =
+        json!({"name": "pets", "base_url": "https://api.example.com", "openapi": petstore()});
+    let (s, b) = srv.call(Method::POST, "/v1/apis", Some(&ta), Some(body)).await;
+    assert_error(s, &b, StatusCode::FORBIDDEN, "prod_writes_disabled");
+    srv.stop().await;
+
+    let srv = TestServer::start_with(&[
+        ("STOA_ENVIRONMENT", "prod"),
+        ("STOA_ALLOW_PROD_API_WRITES", "true"),
+        ("STOA_UPSTREAM_ALLOWLIST", "10.0.0.7"),
+    ])
+    .await;
+    srv.create_tenant("acme").await;
+    let ta = srv.token(Role::TenantAdmin, Some("acme"), "t");
+    for (name, url, want) in [
+        ("a", "https://api.example.com", StatusCode::CREATED),
+        ("b", "http://127.0.0.1:8080", StatusCode::FORBIDDEN),
+        ("c", "http://192.168.1.10", StatusCode::FORBIDDEN),
+        ("d", "http://10.0.0.7:8080", StatusCode::CREATED),
+    ] {
+        let (s, b) = srv
+            .call(
+                Method::POST,
+                "/v1/apis",
+                Some(&ta),
+                Some(json!({"name": name, "base_url": url, "openapi": petstore()})),
+            )
+            .await;
+        assert_eq!(s, want, "{url}: {b}");
+    }
+    srv.stop().await;
+}
