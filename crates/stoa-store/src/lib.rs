@@ -105,6 +105,46 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// SQLite: `BEGIN IMMEDIATE` takes the write lock before the head is read, so another
+    /// process appending to the same file (a CLI beside the server) waits instead of racing.
+    async fn audit_append_sqlite(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {
+        let mut conn = self.pool.acquire().await.map_err(other)?;
+        conn.execute("BEGIN IMMEDIATE").await.map_err(other)?;
+        let result = async {
+            let head = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *conn)
+                .await?;
+            let head = match head {
+                None => (0, stoa_core::audit::GENESIS),
+                Some(row) => {
+                    let seq: i64 = row.try_get(0)?;
+                    let hash: Vec<u8> = row.try_get(1)?;
+                    let hash: [u8; 32] = hash
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| sqlx::Error::Decode("bad ledger hash".into()))?;
+                    (seq, hash)
+                }
+            };
+            let entries = stoa_core::audit::chain(head, events);
+            for chunk in entries.chunks(32) {
+                insert_ledger_chunk(&mut conn, chunk).await?;
+            }
+            Ok::<_, sqlx::Error>(entries)
+        }
+        .await;
+        match result {
+            Ok(entries) => {
+                conn.execute("COMMIT").await.map_err(other)?;
+                Ok(entries)
+            }
+            Err(e) => {
+                let _ = conn.execute("ROLLBACK").await;
+                Err(other(e))
+            }
+        }
+    }
+
     /// Runs `f` in a transaction scoped to `tenant` (PostgreSQL: sets `stoa.tenant_id` for RLS).
     async fn scoped<T, F>(&self, tenant: &TenantId, f: F) -> StoreResult<T>
     where
@@ -136,6 +176,55 @@ const MSG_COLS: &str = "id, conversation_id, tenant_id, role, content_sealed, so
 const AUDIT_COLS: &str = "seq, at_ms, tenant_id, user_ref, action, status, code, provider, model, purpose, \
     input_tokens, output_tokens, cost_micros, latency_ms, fallback, trace_id, refers_to, detail, prev_hash, hash";
 const AUDIT_NCOLS: usize = 20;
+
+/// One multi-row INSERT of ledger entries (at most 32: 640 bind parameters).
+async fn insert_ledger_chunk(
+    conn: &mut sqlx::AnyConnection,
+    chunk: &[LedgerEntry],
+) -> Result<(), sqlx::Error> {
+    let mut sql = format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ");
+    for i in 0..chunk.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for j in 1..=AUDIT_NCOLS {
+            if j > 1 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(i * AUDIT_NCOLS + j).to_string());
+        }
+        sql.push(')');
+    }
+    let mut q = sqlx::query(&sql);
+    for e in chunk {
+        let v = &e.event;
+        q = q
+            .bind(e.seq)
+            .bind(v.at_ms)
+            .bind(v.tenant.clone())
+            .bind(v.user_ref.clone())
+            .bind(v.action.clone())
+            .bind(v.status.clone())
+            .bind(v.code.clone())
+            .bind(v.provider.clone())
+            .bind(v.model.clone())
+            .bind(v.purpose.clone())
+            .bind(to_i64(v.input_tokens))
+            .bind(to_i64(v.output_tokens))
+            .bind(to_i64(v.cost_micros))
+            .bind(to_i64(v.latency_ms))
+            .bind(i64::from(v.fallback))
+            .bind(v.trace_id.clone())
+            .bind(v.refers_to)
+            .bind(v.detail.as_ref().map(ToString::to_string))
+            .bind(e.prev_hash.to_vec())
+            .bind(e.hash.to_vec());
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
 
 fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
@@ -838,6 +927,9 @@ impl Store for SqlStore {
     }
 
     async fn audit_append(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {
+        if self.backend == Backend::Sqlite {
+            return self.audit_append_sqlite(events).await;
+        }
         let mut tx = self.pool.begin().await.map_err(other)?;
         if self.backend == Backend::Postgres {
             // One writer at a time across replicas: the chain stays linear.
@@ -865,47 +957,7 @@ impl Store for SqlStore {
         };
         let entries = stoa_core::audit::chain(head, events);
         for chunk in entries.chunks(32) {
-            let mut sql = format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ");
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for j in 1..=AUDIT_NCOLS {
-                    if j > 1 {
-                        sql.push(',');
-                    }
-                    sql.push('$');
-                    sql.push_str(&(i * AUDIT_NCOLS + j).to_string());
-                }
-                sql.push(')');
-            }
-            let mut q = sqlx::query(&sql);
-            for e in chunk {
-                let v = &e.event;
-                q = q
-                    .bind(e.seq)
-                    .bind(v.at_ms)
-                    .bind(v.tenant.clone())
-                    .bind(v.user_ref.clone())
-                    .bind(v.action.clone())
-                    .bind(v.status.clone())
-                    .bind(v.code.clone())
-                    .bind(v.provider.clone())
-                    .bind(v.model.clone())
-                    .bind(v.purpose.clone())
-                    .bind(to_i64(v.input_tokens))
-                    .bind(to_i64(v.output_tokens))
-                    .bind(to_i64(v.cost_micros))
-                    .bind(to_i64(v.latency_ms))
-                    .bind(i64::from(v.fallback))
-                    .bind(v.trace_id.clone())
-                    .bind(v.refers_to)
-                    .bind(v.detail.as_ref().map(ToString::to_string))
-                    .bind(e.prev_hash.to_vec())
-                    .bind(e.hash.to_vec());
-            }
-            q.execute(&mut *tx).await.map_err(other)?;
+            insert_ledger_chunk(&mut tx, chunk).await.map_err(other)?;
         }
         tx.commit().await.map_err(other)?;
         Ok(entries)
