@@ -329,3 +329,110 @@ mod tests {
         }
     }
 }
+
+/// One operation of a registered API, callable by the agent (and, later, MCP clients).
+pub struct ApiTool {
+    pub wire_name: String,
+    pub api: String,
+    pub operation: stoa_openapi::Operation,
+    pub base_url: String,
+}
+
+/// Largest upstream answer handed back to a model (bytes).
+const MAX_UPSTREAM_BODY: usize = 64 * 1024;
+
+impl Core {
+    /// The tools of every API the tenant registered.
+    pub(crate) async fn api_tools(&self, tenant: &TenantId) -> Result<Vec<ApiTool>> {
+        let mut out = Vec::new();
+        for api in self.store.list_apis(tenant).await? {
+            let Ok(spec) = stoa_openapi::parse(&api.openapi) else { continue };
+            for op in spec.operations {
+                out.push(ApiTool {
+                    wire_name: stoa_openapi::wire_name(tenant.as_str(), &api.name, &op.id),
+                    api: api.name.clone(),
+                    operation: op,
+                    base_url: api.base_url.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Calls one registered operation under the caller's identity (F-72): role and tenant
+    /// status re-checked, the API's own credential injected (the caller's token never goes
+    /// upstream), bounded in time and size, every call audited. Upstream errors come back as
+    /// tool errors with their status.
+    pub(crate) async fn call_api_tool(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+        tool: &ApiTool,
+        args: &Value,
+    ) -> (String, bool) {
+        let outcome = self.call_api_tool_inner(p, tenant, tool, args).await;
+        let (status, text, is_error) = match outcome {
+            Ok((status, body)) => (status, body, status >= 400),
+            Err(e) => (
+                0,
+                json!({"error": {"code": e.code(), "message": e.to_string()}}).to_string(),
+                true,
+            ),
+        };
+        let mut e =
+            self.event(Some(p), Some(tenant), "tool.call", if is_error { "error" } else { "ok" });
+        e.detail = Some(json!({"tool": tool.wire_name, "upstream_status": status}));
+        self.ledger.record(e).await;
+        (text, is_error)
+    }
+
+    async fn call_api_tool_inner(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+        tool: &ApiTool,
+        args: &Value,
+    ) -> Result<(u16, String)> {
+        self.authorize(p, Action::LlmInvoke, Some(tenant), "tenant").await?;
+        let api =
+            self.store.get_api(tenant, &tool.api).await?.ok_or(Error::NotFound { what: "api" })?;
+        let req = stoa_openapi::build_request(&tool.operation, &tool.base_url, args)
+            .map_err(|e| Error::invalid("invalid_tool_arguments", e.to_string()))?;
+        let method =
+            reqwest::Method::from_bytes(req.method.as_str().as_bytes()).map_err(Error::internal)?;
+        let mut call =
+            self.upstream.request(method, &req.url).timeout(std::time::Duration::from_secs(30));
+        for (k, v) in &req.headers {
+            call = call.header(k, v);
+        }
+        if let (Some(h), Some(sealed)) = (&api.credential_header, &api.credential_sealed) {
+            let value = self.open(tenant, &format!("api-credential:{}", api.name), sealed).await?;
+            call = call.header(h, value);
+        }
+        if let Some(body) = &req.body {
+            call = call.json(body);
+        }
+        let resp = call.send().await.map_err(|e| Error::Upstream {
+            code: "upstream_unreachable",
+            message: if e.is_timeout() {
+                "the API did not answer in time".into()
+            } else {
+                "the API cannot be reached".into()
+            },
+            timeout: e.is_timeout(),
+        })?;
+        let status = resp.status().as_u16();
+        let mut body = Vec::new();
+        let mut stream = resp.bytes_stream();
+        use futures_util::StreamExt;
+        while let Some(chunk) = stream.next().await {
+            let Ok(chunk) = chunk else { break };
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_UPSTREAM_BODY {
+                body.truncate(MAX_UPSTREAM_BODY);
+                break;
+            }
+        }
+        Ok((status, json!({"status": status, "body": String::from_utf8_lossy(&body)}).to_string()))
+    }
+}

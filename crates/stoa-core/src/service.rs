@@ -81,6 +81,8 @@ pub struct Core {
     pub(crate) alerts: crate::alerts::Alerts,
     broadcast: Option<Arc<dyn crate::cache::Broadcast>>,
     pub(crate) registry_policy: crate::registry::RegistryPolicy,
+    /// Pooled client for tenant API upstreams.
+    pub(crate) upstream: reqwest::Client,
     pub(crate) prices: Arc<stoa_llm::price::PriceTable>,
     tenants: Cache<TenantId, Cached<Tenant>>,
     api_keys: Cache<[u8; 32], Cached<ApiKey>>,
@@ -149,6 +151,11 @@ impl Core {
             alerts,
             broadcast: None,
             registry_policy: crate::registry::RegistryPolicy::default(),
+            upstream: reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
             prices: Arc::new(stoa_llm::price::PriceTable::default()),
             tenants: Cache::new(100_000),
             api_keys: Cache::new(200_000),

@@ -566,11 +566,17 @@ impl AgentRun {
     /// the assistant message is stored either way, as far as it got.
     async fn run(mut self, events: Option<mpsc::Sender<Bytes>>) -> Result<RunOutcome> {
         let tools = self.core.chat.tools();
-        let tool_defs: Vec<Value> = tools
+        // The tenant's registered APIs are tools too (F-53), called under the caller's role.
+        let api_tools = self.core.api_tools(&self.tenant).await.unwrap_or_default();
+        let mut tool_defs: Vec<Value> = tools
             .iter()
             .map(|t| json!({"type": "function", "function": {"name": t.name(), "description": t.description(),
                 "parameters": t.parameters()}}))
             .collect();
+        tool_defs.extend(api_tools.iter().map(|t| {
+            json!({"type": "function", "function": {"name": t.wire_name, "description": t.operation.tool_description(),
+                "parameters": t.operation.input_schema}})
+        }));
         let mut out =
             RunOutcome { text: String::new(), input_tokens: 0, output_tokens: 0, degraded: false };
         let mut client_gone = false;
@@ -679,23 +685,38 @@ impl AgentRun {
                     client_gone = true;
                     break 'rounds;
                 }
-                let outcome = match tools.iter().find(|t| t.name() == c.name) {
-                    Some(t) => t.call(&self.core, &self.principal, &self.tenant, &args).await,
-                    None => super::tools::ToolOutcome {
+                let platform = tools.iter().find(|t| t.name() == c.name);
+                let registered = api_tools.iter().find(|t| t.wire_name == c.name);
+                let outcome = match (platform, registered) {
+                    (Some(t), _) => {
+                        let outcome =
+                            t.call(&self.core, &self.principal, &self.tenant, &args).await;
+                        let status = if outcome.is_error { "error" } else { "ok" };
+                        let mut e = self.core.event(
+                            Some(&self.principal),
+                            Some(&self.tenant),
+                            "tool.call",
+                            status,
+                        );
+                        e.detail = Some(json!({"tool": c.name}));
+                        self.core.ledger.record(e).await;
+                        outcome
+                    }
+                    // Audited by the call itself, with the upstream status.
+                    (None, Some(tool)) => {
+                        let (content, is_error) = self
+                            .core
+                            .call_api_tool(&self.principal, &self.tenant, tool, &args)
+                            .await;
+                        super::tools::ToolOutcome { content, is_error }
+                    }
+                    (None, None) => super::tools::ToolOutcome {
                         content:
                             json!({"error": {"code": "unknown_tool", "message": "no such tool"}})
                                 .to_string(),
                         is_error: true,
                     },
                 };
-                let mut e = self.core.event(
-                    Some(&self.principal),
-                    Some(&self.tenant),
-                    "tool.call",
-                    if outcome.is_error { "error" } else { "ok" },
-                );
-                e.detail = Some(json!({"tool": c.name}));
-                self.core.ledger.record(e).await;
                 if !emit(
                     &events,
                     sse("tool_result", &json!({"name": c.name, "is_error": outcome.is_error})),

@@ -153,11 +153,47 @@ impl AgentTool for Conversations {
     }
 }
 
+/// `stoa_list_apis`: the tenant's registered APIs and their tools.
+struct ListApis;
+
+#[async_trait]
+impl AgentTool for ListApis {
+    fn name(&self) -> &'static str {
+        "stoa_list_apis"
+    }
+    fn description(&self) -> &'static str {
+        "The APIs this tenant registered on the gateway, with the tools (operations) each provides."
+    }
+    fn parameters(&self) -> Value {
+        json!({"type": "object", "properties": {}})
+    }
+    async fn call(&self, core: &Core, p: &Principal, tenant: &TenantId, _: &Value) -> ToolOutcome {
+        match core.list_apis(p, Some(tenant.clone())).await {
+            Ok(apis) => {
+                let apis: Vec<Value> = apis
+                    .iter()
+                    .map(|a| {
+                        let tools: Vec<Value> = a
+                            .tools
+                            .iter()
+                            .map(|t| json!({"name": t.wire_name, "method": t.method, "path": t.path, "description": t.description}))
+                            .collect();
+                        json!({"name": a.name, "base_url": a.base_url, "tools": tools})
+                    })
+                    .collect();
+                ToolOutcome::ok(&json!({"apis": apis}))
+            }
+            Err(e) => ToolOutcome::err(&e),
+        }
+    }
+}
+
 /// The platform tools every tenant's agent has.
 pub fn platform_tools() -> Vec<std::sync::Arc<dyn AgentTool>> {
     vec![
         std::sync::Arc::new(Usage),
         std::sync::Arc::new(Budget),
         std::sync::Arc::new(Conversations),
+        std::sync::Arc::new(ListApis),
     ]
 }

@@ -490,3 +490,100 @@ async fn chat_on_postgres() {
     srv.stop().await;
     fake.shutdown().await;
 }
+
+/// F-53: the agent calls the tenant's registered APIs as tools, under the caller's role, with
+/// the API's own credential (never the caller's token); a viewer's call is a tool error.
+#[tokio::test]
+async fn agent_calls_registered_apis() {
+    use axum::extract::{Query, State};
+    use axum::http::HeaderMap;
+    use std::sync::Arc;
+    #[derive(Clone, Default)]
+    struct Seen(Arc<parking_lot::Mutex<Vec<(String, Option<String>, Option<String>)>>>);
+    async fn search(
+        State(seen): State<Seen>,
+        headers: HeaderMap,
+        Query(q): Query<std::collections::HashMap<String, String>>,
+    ) -> axum::Json<Value> {
+        let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        seen.0.lock().push((
+            q.get("q").cloned().unwrap_or_default(),
+            h("x-api-key"),
+            h("authorization"),
+        ));
+        axum::Json(json!({"results": ["sunny"]}))
+    }
+    let seen = Seen::default();
+    let app = axum::Router::new()
+        .route("/v1/search", axum::routing::get(search))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = format!("http://{}/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (px, alice) = chat(&[]).await;
+    let doc = json!({"openapi": "3.0.3", "info": {"title": "Weather", "version": "1"}, "paths": {"/search": {"get": {
+        "operationId": "search", "summary": "Search the weather",
+        "parameters": [{"name": "q", "in": "query", "required": true, "schema": {"type": "string"}}]}}}});
+    let (s, b) = px
+        .srv
+        .call(
+            Method::POST,
+            "/v1/apis",
+            Some(&alice),
+            Some(json!({"name": "weather", "base_url": upstream, "openapi": doc,
+            "credential": {"header": "x-api-key", "value": "weather-secret-1"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+
+    let conv = new_conversation(&px, &alice, None).await;
+    let (s, body) =
+        post(&px, &alice, &conv, Some("console"), "[[tool:acme__weather__search]] paris", true)
+            .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let evs = events(&body);
+    let result = evs.iter().find(|(e, _)| e == "tool_result").expect("tool_result");
+    assert_eq!(result.1, json!({"name": "acme__weather__search", "is_error": false}), "{body}");
+    let text: String = evs
+        .iter()
+        .filter(|(e, _)| e == "delta")
+        .map(|(_, d)| d["text"].as_str().unwrap())
+        .collect();
+    assert!(text.contains("sunny"), "{text}");
+    let calls = seen.0.lock().clone();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].0, "paris");
+    assert_eq!(calls[0].1.as_deref(), Some("weather-secret-1"), "the API's credential is injected");
+    assert_eq!(calls[0].2, None, "the caller's token never goes upstream");
+    // The model saw the tool, and nothing of the credential.
+    let sent: String = px.fake.requests().iter().map(|r| r.body.to_string()).collect();
+    assert!(sent.contains("acme__weather__search") && !sent.contains("weather-secret"), "{sent}");
+
+    // "List my APIs" works from the console.
+    let (_, body) =
+        post(&px, &alice, &conv, Some("console"), "[[tool:stoa_list_apis]] what do we have", true)
+            .await;
+    let text: String = events(&body)
+        .iter()
+        .filter(|(e, _)| e == "delta")
+        .map(|(_, d)| d["text"].as_str().unwrap())
+        .collect();
+    assert!(text.starts_with("tool said: {\"apis\""), "{text}");
+    let last = px.fake.requests().pop().unwrap().body.to_string();
+    assert!(
+        last.contains("acme__weather__search") && last.contains("Search the weather"),
+        "the listing reached the model"
+    );
+
+    // A viewer's agent may list it but not call it.
+    let viewer = px.srv.token(Role::Viewer, Some("acme"), "vic");
+    let conv = new_conversation(&px, &viewer, None).await;
+    let (_, body) =
+        post(&px, &viewer, &conv, Some("console"), "[[tool:acme__weather__search]] paris", true)
+            .await;
+    let result = events(&body).into_iter().find(|(e, _)| e == "tool_result").expect("tool_result");
+    assert_eq!(result.1["is_error"], true);
+    assert_eq!(seen.0.lock().len(), 1, "the viewer's call never reached the upstream");
+    px.stop().await;
+}
