@@ -294,42 +294,6 @@ impl Core {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn internal_hosts() {
-        for h in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "192.168.0.1",
-            "172.16.5.4",
-            "169.254.1.1",
-            "[::1]",
-            "[fd00::1]",
-            "localhost",
-            "db.internal",
-        ] {
-            let u = url::Url::parse(&format!("http://{h}/")).unwrap();
-            assert!(is_internal(&u.host().unwrap()), "{h}");
-        }
-        for h in ["8.8.8.8", "api.example.com", "[2001:db8::1]"] {
-            let u = url::Url::parse(&format!("http://{h}/")).unwrap();
-            assert!(!is_internal(&u.host().unwrap()), "{h}");
-        }
-    }
-
-    #[test]
-    fn api_names() {
-        assert!(check_name("petstore").is_ok());
-        assert!(check_name("pet-store-2").is_ok());
-        for bad in ["", "Pets", "1pets", "pets_v1", &"a".repeat(49)] {
-            assert!(check_name(bad).is_err(), "{bad}");
-        }
-    }
-}
-
 /// One operation of a registered API, callable by the agent (and, later, MCP clients).
 pub struct ApiTool {
     pub wire_name: String,
@@ -434,5 +398,41 @@ impl Core {
             }
         }
         Ok((status, json!({"status": status, "body": String::from_utf8_lossy(&body)}).to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_hosts() {
+        for h in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.4",
+            "169.254.1.1",
+            "[::1]",
+            "[fd00::1]",
+            "localhost",
+            "db.internal",
+        ] {
+            let u = url::Url::parse(&format!("http://{h}/")).unwrap();
+            assert!(is_internal(&u.host().unwrap()), "{h}");
+        }
+        for h in ["8.8.8.8", "api.example.com", "[2001:db8::1]"] {
+            let u = url::Url::parse(&format!("http://{h}/")).unwrap();
+            assert!(!is_internal(&u.host().unwrap()), "{h}");
+        }
+    }
+
+    #[test]
+    fn api_names() {
+        assert!(check_name("petstore").is_ok());
+        assert!(check_name("pet-store-2").is_ok());
+        for bad in ["", "Pets", "1pets", "pets_v1", &"a".repeat(49)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
     }
 }
