@@ -499,7 +499,9 @@ async fn agent_calls_registered_apis() {
     use axum::http::HeaderMap;
     use std::sync::Arc;
     #[derive(Clone, Default)]
-    struct Seen(Arc<parking_lot::Mutex<Vec<(String, Option<String>, Option<String>)>>>);
+    /// (query `q`, `x-api-key`, `authorization`) of each upstream call.
+    type Call = (String, Option<String>, Option<String>);
+    struct Seen(Arc<parking_lot::Mutex<Vec<Call>>>);
     async fn search(
         State(seen): State<Seen>,
         headers: HeaderMap,
