@@ -498,9 +498,9 @@ async fn agent_calls_registered_apis() {
     use axum::extract::{Query, State};
     use axum::http::HeaderMap;
     use std::sync::Arc;
-    #[derive(Clone, Default)]
     /// (query `q`, `x-api-key`, `authorization`) of each upstream call.
     type Call = (String, Option<String>, Option<String>);
+    #[derive(Clone, Default)]
     struct Seen(Arc<parking_lot::Mutex<Vec<Call>>>);
     async fn search(
         State(seen): State<Seen>,
