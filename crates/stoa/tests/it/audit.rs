@@ -351,3 +351,91 @@ async fn audit_cli() {
     raw.close().await;
     px.stop().await;
 }
+
+/// A gateway killed (SIGKILL) mid-stream: on restart its pending entry is finalized as
+/// `interrupted` and the chain still verifies.
+#[tokio::test]
+async fn sigkill_mid_stream_leaves_an_interrupted_entry() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let fake = stoa_fake::FakeProvider::start(stoa_fake::FakeOptions::default()).await;
+    fake.script(vec![stoa_fake::Fault::SlowStream { ms: 300 }]);
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_stoa"));
+        c.env_clear()
+            .env("STOA_DATA_DIR", dir.path())
+            .env("STOA_LISTEN", "127.0.0.1:0")
+            .env("STOA_LOG", "warn")
+            .env("STOA_OPENAI_BASE_URL", fake.url())
+            .env("OPENAI_API_KEY", proxy::OPENAI_KEY)
+            .args(args);
+        c
+    };
+    let serve = || {
+        let mut child =
+            cmd(&["serve"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let first = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+        let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+        (child, url)
+    };
+    let (mut child, url) = serve();
+    let admin = String::from_utf8(
+        cmd(&["token", "issue", "--role", "cpi-admin", "--sub", "admin"]).output().unwrap().stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_owned();
+    let http = reqwest::Client::new();
+    http.post(format!("{url}/v1/tenants"))
+        .bearer_auth(&admin)
+        .json(&json!({"id": "acme", "name": "Acme"}))
+        .send()
+        .await
+        .unwrap();
+    let key: Value = http
+        .post(format!("{url}/v1/api-keys"))
+        .bearer_auth(&admin)
+        .header("x-stoa-tenant", "acme")
+        .json(&json!({"name": "k", "role": "devops"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resp = http
+        .post(format!("{url}/v1/chat/completions"))
+        .bearer_auth(key["key"].as_str().unwrap())
+        .json(&json!({"model": "gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "[[words:20]]"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut body = resp.bytes_stream();
+    use futures_util::StreamExt;
+    let _ = body.next().await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(body);
+
+    let (mut child, url) = serve();
+    let page: Value = http
+        .get(format!("{url}/v1/audit?action=llm.call"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entries = page["data"].as_array().unwrap();
+    let pending = entries.iter().find(|e| e["status"] == "pending").expect("pending entry");
+    let fin = entries.iter().find(|e| e["refers_to"] == pending["seq"]).expect("final entry");
+    assert_eq!(fin["status"], "interrupted", "{page}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = cmd(&["audit", "verify"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    fake.shutdown().await;
+}
