@@ -401,6 +401,86 @@ impl Core {
     }
 }
 
+/// A tool as MCP clients (and models) see it.
+#[derive(Clone, Debug)]
+pub struct ToolDescriptor {
+    /// The wire name (`stoa_*` for platform tools, `{tenant}__{api}__{op}` for registered ones).
+    pub name: String,
+    pub description: String,
+    pub input_schema: Value,
+    /// Whether calling it changes something (registered operations other than GET/HEAD).
+    pub read_only: bool,
+}
+
+impl Core {
+    /// F-72 `tools/list`: the platform tools and the tenant's registered operations. Listing is
+    /// allowed to every role of the tenant (a viewer lists, but may not call registered APIs).
+    pub async fn list_tools(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+    ) -> Result<Vec<ToolDescriptor>> {
+        self.authorize(p, Action::ApiRead, Some(tenant), "tenant").await?;
+        let mut out: Vec<ToolDescriptor> = crate::chat::tools::platform_tools()
+            .iter()
+            .map(|t| ToolDescriptor {
+                name: t.name().to_owned(),
+                description: t.description().to_owned(),
+                input_schema: t.parameters(),
+                read_only: true,
+            })
+            .collect();
+        for t in self.api_tools(tenant).await? {
+            out.push(ToolDescriptor {
+                name: t.wire_name.clone(),
+                description: t.operation.tool_description(),
+                input_schema: t.operation.input_schema.clone(),
+                read_only: matches!(t.operation.method.as_str(), "GET" | "HEAD"),
+            });
+        }
+        Ok(out)
+    }
+
+    /// F-72 `tools/call`: runs one tool under the caller's identity; `(content, is_error)`.
+    /// Role, tenant status and rate limit are checked again; every call is audited. An unknown
+    /// name is `Err(NotFound)`; a refused or failed call is a tool error, not an `Err`.
+    pub async fn call_tool(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+        name: &str,
+        args: &Value,
+    ) -> Result<(String, bool)> {
+        if let Some(t) = crate::chat::tools::platform_tools().into_iter().find(|t| t.name() == name)
+        {
+            let outcome = t.call(self, p, tenant, args).await;
+            let mut e = self.event(
+                Some(p),
+                Some(tenant),
+                "tool.call",
+                if outcome.is_error { "error" } else { "ok" },
+            );
+            e.detail = Some(json!({"tool": name}));
+            self.ledger.record(e).await;
+            return Ok((outcome.content, outcome.is_error));
+        }
+        let tools = self.api_tools(tenant).await?;
+        let tool =
+            tools.iter().find(|t| t.wire_name == name).ok_or(Error::NotFound { what: "tool" })?;
+        let quotas = crate::settings::effective_quotas(
+            &*self.tenant(tenant).await?.ok_or(Error::NotFound { what: "tenant" })?,
+            self.config.budget_defaults,
+        );
+        if let Err(wait) =
+            self.counters.hit_rate(&format!("rpm:{tenant}"), quotas.max_rate_limit, now_ms()).await
+        {
+            let msg = json!({"error": {"code": "rate_limited", "message": "rate limited", "retry_after_ms": wait.as_millis() as u64}});
+            return Ok((msg.to_string(), true));
+        }
+        Ok(self.call_api_tool(p, tenant, tool, args).await)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
