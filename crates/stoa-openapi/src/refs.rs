@@ -266,6 +266,14 @@ impl<'d> Resolver<'d> {
         depth: usize,
     ) -> Result<Value, SpecError> {
         let ref_loc = Loc::Key(loc, "$ref");
+        // A schema's $ref names a schema: anything else (a parameter, a response) would be
+        // inlined as if it were one, with its own $refs left unresolved.
+        if reference.starts_with("#/") && !reference.starts_with("#/components/schemas/") {
+            return Err(SpecError::new(
+                ref_loc.to_string(),
+                format!("a schema $ref must point into #/components/schemas/, not {reference}"),
+            ));
+        }
         if let Some(start) = self.stack.iter().position(|r| r == reference) {
             let mut chain: Vec<&str> = self.stack[start..].iter().map(String::as_str).collect();
             chain.push(reference);

@@ -779,6 +779,19 @@ fn reference_errors() {
         "components.schemas.Pet.properties.owner.$ref: external $ref \"https://example.com/owner.json\" is not supported (only local \"#/components/...\" refs)"
     );
 
+    // A schema $ref to a non-schema component is refused (found by the property test: it
+    // used to be inlined as a schema with its own $refs left behind).
+    let mut ref_to_param = params(
+        json!([{ "name": "p", "in": "query", "schema": { "$ref": "#/components/parameters/P" } }]),
+    );
+    ref_to_param["components"]["parameters"] = json!({
+        "P": { "name": "id", "in": "query", "schema": { "$ref": "#/components/schemas/A" } }
+    });
+    ref_to_param["components"]["schemas"] = json!({ "A": { "type": "string" } });
+    assert!(
+        error_of(&ref_to_param).contains("a schema $ref must point into #/components/schemas/")
+    );
+
     // Mutual schema cycle through allOf.
     doc["components"]["schemas"] = json!({
         "Pet": { "allOf": [{ "$ref": "#/components/schemas/Animal" }] },
