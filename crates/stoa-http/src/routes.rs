@@ -29,6 +29,8 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_LLM_BODY_BYTES));
     Router::new()
         .merge(llm)
+        // F-71: `/t/{tenant}/mcp`, `/mcp` and their RFC 9728 metadata (auth inside).
+        .merge(stoa_mcp::router(state.core.clone()))
         .route("/v1/models", get(proxy::models))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -295,20 +295,17 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         Database::Sqlite(p) => format!("SQLite at {}", p.display()),
         Database::Postgres(_) => "PostgreSQL".to_owned(),
     };
+    // The banner is for a person: a closed or broken stdout (a supervisor that stopped
+    // reading) must never stop the server, so write errors are ignored here.
+    let banner = format!(
+        "Stoa listening on http://{addr} ({mode}, {where_})\nSign in as the platform admin:\n  \
+         export STOA_TOKEN=$(stoa token issue --role cpi-admin --sub admin --ttl 1h)\n  \
+         curl -H \"Authorization: Bearer $STOA_TOKEN\" http://{addr}/v1/tenants\n",
+        addr = server.addr,
+        mode = config.deployment_mode,
+    );
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "Stoa listening on http://{} ({}, {where_})",
-        server.addr, config.deployment_mode
-    )?;
-    writeln!(out, "Sign in as the platform admin:")?;
-    writeln!(out, "  export STOA_TOKEN=$(stoa token issue --role cpi-admin --sub admin --ttl 1h)")?;
-    writeln!(
-        out,
-        "  curl -H \"Authorization: Bearer $STOA_TOKEN\" http://{}/v1/tenants",
-        server.addr
-    )?;
-    out.flush()?;
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     drop(out);
     server.run_until(shutdown_signal()).await
 }
@@ -546,7 +543,10 @@ fn init_logging(config: &Config, serving: bool) {
     let wanted = if serving { config.log_filter.as_str() } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_new(wanted)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = match config.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),

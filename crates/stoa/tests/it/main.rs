@@ -17,6 +17,7 @@ mod cli;
 mod cluster;
 mod json;
 mod jwt;
+mod mcp;
 mod observability;
 mod oidc;
 mod pii;
