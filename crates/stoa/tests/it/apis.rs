@@ -143,3 +143,90 @@ async fn prod_mode_guards_writes_and_upstreams() {
     }
     srv.stop().await;
 }
+
+/// Tool isolation: random registrations in two tenants; no tool of one ever appears in the
+/// other's listing (API, MCP tools), whatever the names.
+#[tokio::test]
+async fn tool_isolation_under_random_registrations() {
+    let srv = TestServer::start().await;
+    srv.create_tenant("alpha").await;
+    srv.create_tenant("alpha-2").await;
+    let tokens = [
+        srv.token(Role::Devops, Some("alpha"), "a"),
+        srv.token(Role::Devops, Some("alpha-2"), "b"),
+    ];
+    let mut seed: u64 = 0x5eed_1234;
+    let mut next = move |n: u64| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let mut registered: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+    for i in 0..24 {
+        let t = usize::try_from(next(2)).unwrap();
+        let name =
+            format!("api-{}-{i}", ["x", "alpha", "2", "beta"][usize::try_from(next(4)).unwrap()]);
+        let ops = 1 + next(3);
+        let mut paths = serde_json::Map::new();
+        for o in 0..ops {
+            let op_id = if next(2) == 0 {
+                format!("op{o}_{}", "y".repeat(usize::try_from(next(60)).unwrap()))
+            } else {
+                String::new()
+            };
+            let mut op = json!({"summary": format!("operation {o}")});
+            if !op_id.is_empty() {
+                op["operationId"] = json!(op_id);
+            }
+            paths.insert(format!("/r{o}"), json!({"get": op}));
+        }
+        let doc =
+            json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths});
+        let (s, b) = srv
+            .call(
+                Method::POST,
+                "/v1/apis",
+                Some(&tokens[t]),
+                Some(json!({"name": name, "base_url": "http://example.com", "openapi": doc})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        registered[t].extend(
+            b["tools"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap().to_owned()),
+        );
+    }
+    for t in 0..2 {
+        let other = 1 - t;
+        let tenant = stoa_core::TenantId::parse(["alpha", "alpha-2"][t]).unwrap();
+        let principal = srv.core().authenticate(&tokens[t]).await.unwrap();
+        let listed: Vec<String> = srv
+            .core()
+            .list_tools(&principal, &tenant)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        for name in &registered[other] {
+            assert!(!listed.contains(name), "{name} of the other tenant listed for {tenant}");
+        }
+        for name in &registered[t] {
+            assert!(listed.contains(name), "{name} missing for {tenant}");
+        }
+        let (_, apis) = srv.call(Method::GET, "/v1/apis", Some(&tokens[t]), None).await;
+        let via_api: Vec<&str> = apis["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|a| {
+                a["tools"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap())
+            })
+            .collect();
+        assert!(via_api.iter().all(|n| registered[t].iter().any(|r| r == n)), "{via_api:?}");
+        // Calling the other tenant's tool by name is not possible either.
+        if let Some(name) = registered[other].first() {
+            let r = srv.core().call_tool(&principal, &tenant, name, &json!({})).await;
+            assert!(matches!(r, Err(stoa_core::Error::NotFound { .. })), "{r:?}");
+        }
+    }
+    srv.stop().await;
+}
