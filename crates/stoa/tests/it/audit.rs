@@ -439,3 +439,80 @@ async fn sigkill_mid_stream_leaves_an_interrupted_entry() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     fake.shutdown().await;
 }
+
+/// SIGTERM while a stream is in flight: the server stops accepting, lets the stream finish,
+/// settles it and writes its final ledger entry before exiting.
+#[tokio::test]
+async fn sigterm_drains_in_flight_streams() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let fake = stoa_fake::FakeProvider::start(stoa_fake::FakeOptions::default()).await;
+    fake.script(vec![stoa_fake::Fault::SlowStream { ms: 100 }]);
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_stoa"));
+        c.env_clear()
+            .env("STOA_DATA_DIR", dir.path())
+            .env("STOA_LISTEN", "127.0.0.1:0")
+            .env("STOA_LOG", "warn")
+            .env("STOA_OPENAI_BASE_URL", fake.url())
+            .env("OPENAI_API_KEY", proxy::OPENAI_KEY)
+            .args(args);
+        c
+    };
+    let mut child = cmd(&["serve"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let first = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    let admin = String::from_utf8(
+        cmd(&["token", "issue", "--role", "cpi-admin", "--sub", "admin"]).output().unwrap().stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_owned();
+    let http = reqwest::Client::new();
+    http.post(format!("{url}/v1/tenants"))
+        .bearer_auth(&admin)
+        .json(&json!({"id": "acme", "name": "Acme"}))
+        .send()
+        .await
+        .unwrap();
+    let key: Value = http
+        .post(format!("{url}/v1/api-keys"))
+        .bearer_auth(&admin)
+        .header("x-stoa-tenant", "acme")
+        .json(&json!({"name": "k", "role": "devops"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let resp = http
+        .post(format!("{url}/v1/chat/completions"))
+        .bearer_auth(key["key"].as_str().unwrap())
+        .json(&json!({"model": "gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "[[words:10]]"}]}))
+        .send()
+        .await
+        .unwrap();
+    use futures_util::StreamExt;
+    let mut body = resp.bytes_stream();
+    let mut text = String::from_utf8_lossy(&body.next().await.unwrap().unwrap()).into_owned();
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    while let Some(chunk) = body.next().await {
+        text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+    }
+    assert!(text.contains("[DONE]"), "the stream was drained to its end: {text}");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let export = String::from_utf8(cmd(&["audit", "export"]).output().unwrap().stdout).unwrap();
+    let finals: Vec<Value> = export
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == "llm.call" && !e["refers_to"].is_null())
+        .collect();
+    assert_eq!(finals.len(), 1, "{export}");
+    assert_eq!(finals[0]["status"], "ok");
+    assert_eq!(finals[0]["output_tokens"], 10);
+    fake.shutdown().await;
+}
