@@ -26,6 +26,8 @@ pub struct StoredApi {
     pub credential_header: Option<String>,
     pub credential_sealed: Option<Vec<u8>>,
     pub created_at: i64,
+    /// A demo API: answer with an echo of the request when the upstream is unreachable.
+    pub echo_fallback: bool,
 }
 
 /// Registry policy from configuration.
@@ -47,6 +49,8 @@ pub struct NewApi {
     pub openapi: Value,
     /// `(header, value)`: injected on calls to the upstream.
     pub credential: Option<(String, String)>,
+    /// Answer with an echo when the upstream cannot be reached (demo APIs).
+    pub echo_fallback: bool,
 }
 
 /// One tool of an API, as listed.
@@ -217,6 +221,7 @@ impl Core {
                 credential_header,
                 credential_sealed,
                 created_at: now_ms(),
+                echo_fallback: new.echo_fallback,
             };
             self.store.insert_api(&tenant, &stored).await.map_err(|e| match e {
                 StoreError::Conflict => Error::Conflict {
@@ -478,6 +483,155 @@ impl Core {
             return Ok((msg.to_string(), true));
         }
         Ok(self.call_api_tool(p, tenant, tool, args).await)
+    }
+}
+
+/// One request through `/apis/{tenant}/{api}/…` (F-73).
+pub struct PassRequest {
+    pub method: String,
+    /// The path after the API name (without a leading slash).
+    pub path: String,
+    pub query: Option<String>,
+    pub content_type: Option<String>,
+    pub accept: Option<String>,
+    pub body: bytes::Bytes,
+}
+
+pub struct PassResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: bytes::Bytes,
+    /// Answered by the echo backend (the upstream was unreachable).
+    pub echo: bool,
+}
+
+/// Largest answer relayed through the passthrough.
+const MAX_PASS_BODY: usize = 8 * 1024 * 1024;
+
+impl Core {
+    /// Forwards a request to a registered API with its own credential (never the caller's
+    /// token), under the tenant's rate limit, audited. A demo API whose upstream cannot be
+    /// reached answers with an echo of the request.
+    pub async fn passthrough(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+        api: &str,
+        req: PassRequest,
+    ) -> Result<PassResponse> {
+        let r = self.passthrough_inner(p, tenant, api, req).await;
+        match &r {
+            Ok(resp) => {
+                let status = if resp.status >= 400 { "error" } else { "ok" };
+                let mut e = self.event(Some(p), Some(tenant), "api.call", status);
+                e.detail =
+                    Some(json!({"api": api, "upstream_status": resp.status, "echo": resp.echo}));
+                self.ledger.record(e).await;
+            }
+            Err(err) => self.audit_refusal(Some(p), Some(tenant), "api.call", err).await,
+        }
+        r
+    }
+
+    async fn passthrough_inner(
+        &self,
+        p: &Principal,
+        tenant: &TenantId,
+        name: &str,
+        req: PassRequest,
+    ) -> Result<PassResponse> {
+        let t = self
+            .authorize(p, Action::LlmInvoke, Some(tenant), "api")
+            .await?
+            .ok_or(Error::NotFound { what: "api" })?;
+        let api = self.store.get_api(tenant, name).await?.ok_or(Error::NotFound { what: "api" })?;
+        let quotas = crate::settings::effective_quotas(&t, self.config.budget_defaults);
+        if let Err(wait) =
+            self.counters.hit_rate(&format!("rpm:{tenant}"), quotas.max_rate_limit, now_ms()).await
+        {
+            return Err(Error::Limited {
+                code: "rate_limited",
+                message: format!("more than {} requests per minute", quotas.max_rate_limit).into(),
+                retry_after: wait,
+                remaining: None,
+            });
+        }
+        if req.path.split('/').any(|seg| seg == ".." || seg == "." || seg.contains('\\'))
+            || req.path.to_ascii_lowercase().contains("%2e%2e")
+        {
+            return Err(Error::invalid("invalid_path", "path segments . and .. are not allowed"));
+        }
+        let mut url = format!("{}/{}", api.base_url, req.path);
+        if let Some(q) = &req.query {
+            url.push('?');
+            url.push_str(q);
+        }
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .map_err(|_| Error::invalid("invalid_method", "unsupported HTTP method"))?;
+        let mut call =
+            self.upstream.request(method, &url).timeout(std::time::Duration::from_secs(30));
+        if let Some(ct) = &req.content_type {
+            call = call.header("content-type", ct);
+        }
+        if let Some(a) = &req.accept {
+            call = call.header("accept", a);
+        }
+        if let (Some(h), Some(sealed)) = (&api.credential_header, &api.credential_sealed) {
+            let value = self.open(tenant, &format!("api-credential:{}", api.name), sealed).await?;
+            call = call.header(h, value);
+        }
+        let sent = call.body(req.body.clone()).send().await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) if api.echo_fallback && (e.is_connect() || e.is_timeout()) => {
+                let body = match serde_json::from_slice::<Value>(&req.body) {
+                    Ok(v) => v,
+                    Err(_) => Value::String(String::from_utf8_lossy(&req.body).into_owned()),
+                };
+                let echo = json!({"echo": true, "api": api.name, "method": req.method, "path": format!("/{}", req.path),
+                    "query": req.query, "body": body,
+                    "note": "the upstream is unreachable; the echo backend answered"});
+                return Ok(PassResponse {
+                    status: 200,
+                    content_type: Some("application/json".into()),
+                    body: bytes::Bytes::from(echo.to_string()),
+                    echo: true,
+                });
+            }
+            Err(e) => {
+                return Err(Error::Upstream {
+                    code: "upstream_unreachable",
+                    message: if e.is_timeout() {
+                        "the API did not answer in time".into()
+                    } else {
+                        "the API cannot be reached".into()
+                    },
+                    timeout: e.is_timeout(),
+                });
+            }
+        };
+        let status = resp.status().as_u16();
+        let content_type =
+            resp.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let mut body = Vec::new();
+        let mut stream = resp.bytes_stream();
+        use futures_util::StreamExt;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|_| Error::Upstream {
+                code: "upstream_error",
+                message: "the API's answer broke off".into(),
+                timeout: false,
+            })?;
+            if body.len() + chunk.len() > MAX_PASS_BODY {
+                return Err(Error::Upstream {
+                    code: "upstream_too_large",
+                    message: "the API's answer is too large".into(),
+                    timeout: false,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(PassResponse { status, content_type, body: bytes::Bytes::from(body), echo: false })
     }
 }
 

@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/users/{id}/conversations", delete(conversations::delete_user))
         .route("/v1/apis", get(apis::list).post(apis::register))
         .route("/v1/apis/{name}", get(apis::get).delete(apis::delete))
+        .route("/apis/{tenant}/{api}/{*rest}", axum::routing::any(apis::passthrough))
         .route("/v1/audit", get(audit::list))
         .route("/v1/admin/keys", get(audit::keys))
         .route("/v1/admin/keys/reload", post(audit::reload))

@@ -169,8 +169,7 @@ impl SqlStore {
     }
 }
 
-const API_COLS: &str =
-    "tenant_id, name, base_url, openapi, credential_header, credential_sealed, created_at";
+const API_COLS: &str = "tenant_id, name, base_url, openapi, credential_header, credential_sealed, created_at, echo_fallback";
 const CONV_COLS: &str = "id, tenant_id, user_ref, title_sealed, created_at, updated_at";
 const MSG_COLS: &str = "id, conversation_id, tenant_id, role, content_sealed, source, status, input_tokens, output_tokens, created_at";
 const AUDIT_COLS: &str = "seq, at_ms, tenant_id, user_ref, action, status, code, provider, model, purpose, \
@@ -849,7 +848,7 @@ impl Store for SqlStore {
         self.scoped(tenant, move |c| {
             Box::pin(async move {
                 sqlx::query(&format!(
-                    "INSERT INTO tenant_apis ({API_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                    "INSERT INTO tenant_apis ({API_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
                 ))
                 .bind(t)
                 .bind(api.name)
@@ -858,6 +857,7 @@ impl Store for SqlStore {
                 .bind(api.credential_header)
                 .bind(api.credential_sealed)
                 .bind(api.created_at)
+                .bind(i64::from(api.echo_fallback))
                 .execute(&mut *c)
                 .await?;
                 Ok(())

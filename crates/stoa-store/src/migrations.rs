@@ -45,6 +45,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_apis.sql"),
         include_str!("../migrations/postgres/0006_apis.sql"),
     ),
+    (
+        7,
+        "api_echo",
+        include_str!("../migrations/sqlite/0007_api_echo.sql"),
+        include_str!("../migrations/postgres/0007_api_echo.sql"),
+    ),
 ];
 
 pub(crate) fn migrator(backend: Backend) -> Migrator {

@@ -133,5 +133,6 @@ pub(crate) fn api(row: &AnyRow) -> Result<stoa_core::registry::StoredApi, StoreE
         credential_header: get(row, 4)?,
         credential_sealed: get(row, 5)?,
         created_at: get(row, 6)?,
+        echo_fallback: get::<i64>(row, 7)? != 0,
     })
 }

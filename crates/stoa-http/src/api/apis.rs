@@ -31,6 +31,10 @@ pub(crate) struct RegisterApi {
     #[schema(value_type = Object)]
     openapi: serde_json::Value,
     credential: Option<Credential>,
+    /// Demo APIs: answer `/apis/{tenant}/{api}/…` with an echo of the request when the
+    /// upstream cannot be reached.
+    #[serde(default)]
+    echo_when_unreachable: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,6 +103,7 @@ pub(crate) async fn register(
         base_url: body.base_url,
         openapi: body.openapi,
         credential: body.credential.map(|c| (c.header, c.value)),
+        echo_fallback: body.echo_when_unreachable,
     };
     let v = state.core.register_api(&p, named, new).await?;
     Ok((StatusCode::CREATED, Json(ApiDto::from(v))))
@@ -138,4 +143,38 @@ pub(crate) async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state.core.delete_api(&p, named, &name).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `/apis/{tenant}/{api}/…` (F-73): the tenant's API through the gateway, with its rate limit
+/// and the API's own credential. The caller's token is never forwarded.
+pub(crate) async fn passthrough(
+    State(state): State<AppState>,
+    Caller(p): Caller,
+    Path((tenant, api, rest)): Path<(String, String, String)>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let tenant = crate::extract::path_tenant(&tenant)?;
+    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let req = stoa_core::registry::PassRequest {
+        method: method.as_str().to_owned(),
+        path: rest,
+        query: uri.query().map(str::to_owned),
+        content_type: header("content-type"),
+        accept: header("accept"),
+        body,
+    };
+    let resp = state.core.passthrough(&p, &tenant, &api, req).await?;
+    let status = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut out = (status, resp.body).into_response();
+    if let Some(ct) = resp.content_type.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
+        out.headers_mut().insert(axum::http::header::CONTENT_TYPE, ct);
+    }
+    if resp.echo {
+        out.headers_mut().insert("x-stoa-echo", axum::http::HeaderValue::from_static("true"));
+    }
+    Ok(out)
 }
