@@ -51,6 +51,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_api_echo.sql"),
         include_str!("../migrations/postgres/0007_api_echo.sql"),
     ),
+    (
+        8,
+        "audit_pending",
+        include_str!("../migrations/sqlite/0008_audit_pending.sql"),
+        include_str!("../migrations/postgres/0008_audit_pending.sql"),
+    ),
 ];
 
 pub(crate) fn migrator(backend: Backend) -> Migrator {
