@@ -59,6 +59,8 @@ impl SqlStore {
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .min_connections(1)
+            // A local file: a health query before every acquire costs more than it finds.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(|conn, _| {
                 Box::pin(async move {
@@ -128,7 +130,7 @@ impl SqlStore {
             };
             let entries = stoa_core::audit::chain(head, events);
             for chunk in entries.chunks(32) {
-                insert_ledger_chunk(&mut conn, chunk).await?;
+                insert_ledger_chunk(&mut conn, chunk, Backend::Sqlite).await?;
             }
             Ok::<_, sqlx::Error>(entries)
         }
@@ -176,26 +178,40 @@ const AUDIT_COLS: &str = "seq, at_ms, tenant_id, user_ref, action, status, code,
     input_tokens, output_tokens, cost_micros, latency_ms, fallback, trace_id, refers_to, detail, prev_hash, hash";
 const AUDIT_NCOLS: usize = 20;
 
-/// One multi-row INSERT of ledger entries (at most 32: 640 bind parameters).
-async fn insert_ledger_chunk(
-    conn: &mut sqlx::AnyConnection,
-    chunk: &[LedgerEntry],
-) -> Result<(), sqlx::Error> {
-    let mut sql = format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ");
-    for i in 0..chunk.len() {
+/// `(…),(…)` placeholders for a multi-row INSERT. SQLite gets anonymous `?`: numbered `$n`
+/// are named parameters there, and binding them looks each name up (quadratic in the batch).
+fn values_clause(rows: usize, cols: usize, backend: Backend) -> String {
+    let mut sql = String::with_capacity(rows * cols * 4);
+    for i in 0..rows {
         if i > 0 {
             sql.push(',');
         }
         sql.push('(');
-        for j in 1..=AUDIT_NCOLS {
+        for j in 1..=cols {
             if j > 1 {
                 sql.push(',');
             }
-            sql.push('$');
-            sql.push_str(&(i * AUDIT_NCOLS + j).to_string());
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    sql.push('$');
+                    sql.push_str(&(i * cols + j).to_string());
+                }
+            }
         }
         sql.push(')');
     }
+    sql
+}
+
+/// One multi-row INSERT of ledger entries (at most 32: 640 bind parameters).
+async fn insert_ledger_chunk(
+    conn: &mut sqlx::AnyConnection,
+    chunk: &[LedgerEntry],
+    backend: Backend,
+) -> Result<(), sqlx::Error> {
+    let mut sql = format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ");
+    sql.push_str(&values_clause(chunk.len(), AUDIT_NCOLS, backend));
     let mut q = sqlx::query(&sql);
     for e in chunk {
         let v = &e.event;
@@ -444,6 +460,7 @@ impl Store for SqlStore {
         }
         let t = tenant.as_str().to_owned();
         let records = records.to_vec();
+        let backend = self.backend;
         self.scoped(tenant, move |c| {
             Box::pin(async move {
                 // Multi-row inserts in chunks: one round trip per chunk, not per record.
@@ -453,21 +470,7 @@ impl Store for SqlStore {
                          model, purpose, input_tokens, output_tokens, cost_micros, status, degraded, unpriced, \
                          latency_ms) VALUES ",
                     );
-                    for i in 0..chunk.len() {
-                        let b = i * 15;
-                        if i > 0 {
-                            sql.push(',');
-                        }
-                        sql.push('(');
-                        for j in 1..=15 {
-                            if j > 1 {
-                                sql.push(',');
-                            }
-                            sql.push('$');
-                            sql.push_str(&(b + j).to_string());
-                        }
-                        sql.push(')');
-                    }
+                    sql.push_str(&values_clause(chunk.len(), 15, backend));
                     let mut q = sqlx::query(&sql);
                     for r in chunk {
                         q = q
@@ -957,7 +960,7 @@ impl Store for SqlStore {
         };
         let entries = stoa_core::audit::chain(head, events);
         for chunk in entries.chunks(32) {
-            insert_ledger_chunk(&mut tx, chunk).await.map_err(other)?;
+            insert_ledger_chunk(&mut tx, chunk, self.backend).await.map_err(other)?;
         }
         tx.commit().await.map_err(other)?;
         Ok(entries)
