@@ -352,77 +352,123 @@ async fn audit_cli() {
     px.stop().await;
 }
 
+/// The real binary against a fake provider, with tenant `acme` and a devops key: for tests
+/// about the process (signals, restarts).
+struct Process {
+    fake: stoa_fake::FakeProvider,
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+    url: String,
+    admin: String,
+    key: String,
+    http: reqwest::Client,
+}
+
+impl Process {
+    fn cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_stoa"));
+        c.env_clear()
+            .env("STOA_DATA_DIR", self.dir.path())
+            .env("STOA_LISTEN", "127.0.0.1:0")
+            .env("STOA_LOG", "warn")
+            .env("STOA_OPENAI_BASE_URL", self.fake.url())
+            .env("OPENAI_API_KEY", proxy::OPENAI_KEY)
+            .args(args);
+        c
+    }
+
+    /// Starts `stoa serve` (again) and returns its URL.
+    fn serve(&mut self) {
+        use std::io::{BufRead, BufReader};
+        let mut child = self
+            .cmd(&["serve"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let first = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+        self.url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+        self.child = child;
+    }
+
+    async fn start(fault: stoa_fake::Fault) -> Self {
+        let fake = stoa_fake::FakeProvider::start(stoa_fake::FakeOptions::default()).await;
+        fake.script(vec![fault]);
+        // A placeholder child until `serve` runs: `true` exits at once.
+        let placeholder = std::process::Command::new("true").spawn().unwrap();
+        let mut p = Process {
+            fake,
+            dir: tempfile::tempdir().unwrap(),
+            child: placeholder,
+            url: String::new(),
+            admin: String::new(),
+            key: String::new(),
+            http: reqwest::Client::new(),
+        };
+        p.serve();
+        let out =
+            p.cmd(&["token", "issue", "--role", "cpi-admin", "--sub", "admin"]).output().unwrap();
+        p.admin = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        let url = p.url.clone();
+        p.http
+            .post(format!("{url}/v1/tenants"))
+            .bearer_auth(&p.admin)
+            .json(&json!({"id": "acme", "name": "Acme"}))
+            .send()
+            .await
+            .unwrap();
+        let key: Value = p
+            .http
+            .post(format!("{url}/v1/api-keys"))
+            .bearer_auth(&p.admin)
+            .header("x-stoa-tenant", "acme")
+            .json(&json!({"name": "k", "role": "devops"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        p.key = key["key"].as_str().unwrap().to_owned();
+        p
+    }
+
+    /// Starts a streamed call of `words` words and returns the body stream.
+    async fn stream(
+        &self,
+        words: u32,
+    ) -> impl futures_util::Stream<Item = reqwest::Result<axum::body::Bytes>> + use<> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/chat/completions", self.url))
+            .bearer_auth(&self.key)
+            .json(&json!({"model": "gpt-4o-mini", "stream": true,
+                "messages": [{"role": "user", "content": format!("[[words:{words}]]")}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.bytes_stream()
+    }
+}
+
 /// A gateway killed (SIGKILL) mid-stream: on restart its pending entry is finalized as
 /// `interrupted` and the chain still verifies.
 #[tokio::test]
 async fn sigkill_mid_stream_leaves_an_interrupted_entry() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let fake = stoa_fake::FakeProvider::start(stoa_fake::FakeOptions::default()).await;
-    fake.script(vec![stoa_fake::Fault::SlowStream { ms: 300 }]);
-    let dir = tempfile::tempdir().unwrap();
-    let cmd = |args: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_stoa"));
-        c.env_clear()
-            .env("STOA_DATA_DIR", dir.path())
-            .env("STOA_LISTEN", "127.0.0.1:0")
-            .env("STOA_LOG", "warn")
-            .env("STOA_OPENAI_BASE_URL", fake.url())
-            .env("OPENAI_API_KEY", proxy::OPENAI_KEY)
-            .args(args);
-        c
-    };
-    let serve = || {
-        let mut child =
-            cmd(&["serve"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-        let first = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
-        let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
-        (child, url)
-    };
-    let (mut child, url) = serve();
-    let admin = String::from_utf8(
-        cmd(&["token", "issue", "--role", "cpi-admin", "--sub", "admin"]).output().unwrap().stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_owned();
-    let http = reqwest::Client::new();
-    http.post(format!("{url}/v1/tenants"))
-        .bearer_auth(&admin)
-        .json(&json!({"id": "acme", "name": "Acme"}))
-        .send()
-        .await
-        .unwrap();
-    let key: Value = http
-        .post(format!("{url}/v1/api-keys"))
-        .bearer_auth(&admin)
-        .header("x-stoa-tenant", "acme")
-        .json(&json!({"name": "k", "role": "devops"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let resp = http
-        .post(format!("{url}/v1/chat/completions"))
-        .bearer_auth(key["key"].as_str().unwrap())
-        .json(&json!({"model": "gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "[[words:20]]"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let mut body = resp.bytes_stream();
     use futures_util::StreamExt;
+    let mut p = Process::start(stoa_fake::Fault::SlowStream { ms: 300 }).await;
+    let mut body = Box::pin(p.stream(20).await);
     let _ = body.next().await;
-    child.kill().unwrap();
-    child.wait().unwrap();
+    p.child.kill().unwrap();
+    p.child.wait().unwrap();
     drop(body);
 
-    let (mut child, url) = serve();
-    let page: Value = http
-        .get(format!("{url}/v1/audit?action=llm.call"))
-        .bearer_auth(&admin)
+    p.serve();
+    let page: Value = p
+        .http
+        .get(format!("{}/v1/audit?action=llm.call", p.url))
+        .bearer_auth(&p.admin)
         .send()
         .await
         .unwrap()
@@ -433,79 +479,32 @@ async fn sigkill_mid_stream_leaves_an_interrupted_entry() {
     let pending = entries.iter().find(|e| e["status"] == "pending").expect("pending entry");
     let fin = entries.iter().find(|e| e["refers_to"] == pending["seq"]).expect("final entry");
     assert_eq!(fin["status"], "interrupted", "{page}");
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let out = cmd(&["audit", "verify"]).output().unwrap();
+    p.child.kill().unwrap();
+    p.child.wait().unwrap();
+    let out = p.cmd(&["audit", "verify"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    fake.shutdown().await;
 }
 
 /// SIGTERM while a stream is in flight: the server stops accepting, lets the stream finish,
 /// settles it and writes its final ledger entry before exiting.
 #[tokio::test]
 async fn sigterm_drains_in_flight_streams() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let fake = stoa_fake::FakeProvider::start(stoa_fake::FakeOptions::default()).await;
-    fake.script(vec![stoa_fake::Fault::SlowStream { ms: 100 }]);
-    let dir = tempfile::tempdir().unwrap();
-    let cmd = |args: &[&str]| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_stoa"));
-        c.env_clear()
-            .env("STOA_DATA_DIR", dir.path())
-            .env("STOA_LISTEN", "127.0.0.1:0")
-            .env("STOA_LOG", "warn")
-            .env("STOA_OPENAI_BASE_URL", fake.url())
-            .env("OPENAI_API_KEY", proxy::OPENAI_KEY)
-            .args(args);
-        c
-    };
-    let mut child = cmd(&["serve"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let first = BufReader::new(child.stdout.take().unwrap()).lines().next().unwrap().unwrap();
-    let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
-    let admin = String::from_utf8(
-        cmd(&["token", "issue", "--role", "cpi-admin", "--sub", "admin"]).output().unwrap().stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_owned();
-    let http = reqwest::Client::new();
-    http.post(format!("{url}/v1/tenants"))
-        .bearer_auth(&admin)
-        .json(&json!({"id": "acme", "name": "Acme"}))
-        .send()
-        .await
-        .unwrap();
-    let key: Value = http
-        .post(format!("{url}/v1/api-keys"))
-        .bearer_auth(&admin)
-        .header("x-stoa-tenant", "acme")
-        .json(&json!({"name": "k", "role": "devops"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let resp = http
-        .post(format!("{url}/v1/chat/completions"))
-        .bearer_auth(key["key"].as_str().unwrap())
-        .json(&json!({"model": "gpt-4o-mini", "stream": true, "messages": [{"role": "user", "content": "[[words:10]]"}]}))
-        .send()
-        .await
-        .unwrap();
     use futures_util::StreamExt;
-    let mut body = resp.bytes_stream();
+    let mut p = Process::start(stoa_fake::Fault::SlowStream { ms: 100 }).await;
+    let mut body = Box::pin(p.stream(10).await);
     let mut text = String::from_utf8_lossy(&body.next().await.unwrap().unwrap()).into_owned();
-    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &p.child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(term.success());
     while let Some(chunk) = body.next().await {
         text.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
     }
     assert!(text.contains("[DONE]"), "the stream was drained to its end: {text}");
-    let status = child.wait().unwrap();
+    let status = p.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
-    let export = String::from_utf8(cmd(&["audit", "export"]).output().unwrap().stdout).unwrap();
+    let export = String::from_utf8(p.cmd(&["audit", "export"]).output().unwrap().stdout).unwrap();
     let finals: Vec<Value> = export
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap())
@@ -514,5 +513,4 @@ async fn sigterm_drains_in_flight_streams() {
     assert_eq!(finals.len(), 1, "{export}");
     assert_eq!(finals[0]["status"], "ok");
     assert_eq!(finals[0]["output_tokens"], 10);
-    fake.shutdown().await;
 }
