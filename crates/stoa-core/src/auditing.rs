@@ -234,8 +234,23 @@ impl Core {
     }
 
     /// Finalizes pending entries a crashed process left behind as `interrupted` (on start).
+    ///
+    /// On one machine (SQLite) every orphan is this process's own. With several replicas an
+    /// orphan may be another replica's call still in flight, so only orphans older than
+    /// `orphan_age` are finalized; `serve` repeats this periodically so a replica that died and
+    /// never came back has its calls finalized too.
     pub async fn recover_interrupted(&self) -> Result<usize> {
-        let pending = self.store.audit_unfinalized().await?;
+        let cutoff = match self.store.backend() {
+            "sqlite" => i64::MAX,
+            _ => now_ms() - i64::try_from(self.config.orphan_age.as_millis()).unwrap_or(i64::MAX),
+        };
+        let pending: Vec<LedgerEntry> = self
+            .store
+            .audit_unfinalized()
+            .await?
+            .into_iter()
+            .filter(|e| e.event.at_ms < cutoff)
+            .collect();
         for entry in &pending {
             let mut e = entry.event.clone();
             e.at_ms = now_ms();

@@ -33,6 +33,9 @@ pub struct CoreConfig {
     pub budget_defaults: crate::settings::BudgetDefaults,
     /// First retry delay of budget-alert webhooks (doubles per attempt).
     pub alert_retry_base: Duration,
+    /// Cluster mode: a pending ledger entry this old with no final entry belongs to a call
+    /// that cannot still be running (its replica died).
+    pub orphan_age: Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -50,6 +53,7 @@ impl CoreConfig {
             cache_ttl: Duration::from_secs(30),
             budget_defaults: crate::settings::BudgetDefaults::default(),
             alert_retry_base: Duration::from_secs(1),
+            orphan_age: Duration::from_secs(15 * 60),
         }
     }
 }

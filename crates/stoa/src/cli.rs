@@ -468,7 +468,8 @@ fn export_line(e: &stoa_core::audit::LedgerEntry) -> String {
     v.to_string()
 }
 
-/// The retention worker (F-56): once an hour, and once shortly after start.
+/// Hourly housekeeping: the retention purge (F-56) and, in cluster mode, finalizing the
+/// calls of replicas that died.
 fn purge_periodically(core: std::sync::Arc<stoa_core::Core>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -478,6 +479,10 @@ fn purge_periodically(core: std::sync::Arc<stoa_core::Core>) {
                 Ok(n) if n > 0 => tracing::info!(conversations = n, "retention purge"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "retention purge failed"),
+            }
+            // Cluster mode: calls of replicas that died are finalized once they are old enough.
+            if let Err(e) = core.recover_interrupted().await {
+                tracing::error!(error = %e, "finalizing interrupted calls failed");
             }
         }
     });

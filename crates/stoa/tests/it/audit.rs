@@ -179,6 +179,38 @@ async fn pending_calls_of_a_crash_are_finalized_as_interrupted() {
     srv.stop().await;
 }
 
+/// Cluster mode: a restarting replica finalizes only orphans too old to be another replica's
+/// call in flight.
+#[tokio::test]
+async fn cluster_recovery_spares_young_pending_entries() {
+    let Some(srv) =
+        TestServer::start_pg("stoa::audit::cluster_recovery_spares_young_pending_entries").await
+    else {
+        return;
+    };
+    srv.create_tenant("acme").await;
+    let ledger = stoa_core::audit::Ledger::open(srv.core().store().clone()).await.unwrap();
+    let pending = |at_ms| stoa_core::audit::AuditEvent {
+        at_ms,
+        tenant: Some("acme".into()),
+        action: "llm.call".into(),
+        status: "pending".into(),
+        ..Default::default()
+    };
+    let now = stoa_core::clock::now_ms();
+    let old = ledger.append(pending(now - 3_600_000)).await.unwrap();
+    let young = ledger.append(pending(now)).await.unwrap();
+    let srv = srv.restart(&[]).await;
+    let (_, page) = audit(&srv, &srv.admin(), "?action=llm.call", None).await;
+    let finals: Vec<i64> = entries(&page)
+        .iter()
+        .filter(|e| e["status"] == "interrupted")
+        .map(|e| e["refers_to"].as_i64().unwrap())
+        .collect();
+    assert_eq!(finals, vec![old], "young pending entry {young} may be another replica's call");
+    srv.stop().await;
+}
+
 #[tokio::test]
 async fn key_rotation_from_files() {
     let secrets = tempfile::tempdir().unwrap();
