@@ -694,6 +694,12 @@ fn jitter() -> f64 {
     f64::from(nanos % 1_000_000) / 1_000_000.0
 }
 
+/// A blocked finding as the 422 lists it: where it is and what it is, never the value.
+fn blocked_finding(text: usize, kind: wire::TextKind, f: &stoa_pii::Finding) -> Value {
+    json!({"text": text, "kind": format!("{kind:?}").to_lowercase(), "category": f.category.as_str(),
+        "start": f.start, "end": f.end})
+}
+
 /// Scans every text of the request (system prompt, messages, tool calls and results) with
 /// the tenant's policy, sharing placeholders across texts so one value keeps one placeholder.
 /// Blocked → 422 listing categories and offsets per text; redacted → texts replaced in place.
@@ -717,21 +723,16 @@ fn scan_pii(
         index += 1;
         if !blocked.is_empty() {
             // Keep scanning to report every blocked finding, but stop rewriting.
-            for f in scanner
-                .scan(text)
-                .iter()
-                .filter(|f| policy.mode_for(f.category) == stoa_pii::Mode::Block)
-            {
-                blocked.push(json!({"text": i, "kind": format!("{kind:?}").to_lowercase(), "category": f.category.as_str(), "start": f.start, "end": f.end}));
-            }
+            let findings = scanner.scan(text);
+            let blocks =
+                findings.iter().filter(|f| policy.mode_for(f.category) == stoa_pii::Mode::Block);
+            blocked.extend(blocks.map(|f| blocked_finding(i, kind, f)));
             return;
         }
         match policy.apply_with(scanner, text, &mut placeholders) {
             stoa_pii::Outcome::Clean => {}
             stoa_pii::Outcome::Blocked { findings } => {
-                for f in findings {
-                    blocked.push(json!({"text": i, "kind": format!("{kind:?}").to_lowercase(), "category": f.category.as_str(), "start": f.start, "end": f.end}));
-                }
+                blocked.extend(findings.iter().map(|f| blocked_finding(i, kind, f)));
             }
             stoa_pii::Outcome::Redacted { text: new, findings } => {
                 for f in &findings {

@@ -142,6 +142,18 @@ fn is_internal(host: &url::Host<&str>) -> bool {
 }
 
 impl Core {
+    /// F-16: API definitions are read-only in prod mode unless enabled.
+    fn check_prod_writes(&self) -> Result<()> {
+        if self.registry_policy.prod && !self.registry_policy.allow_prod_writes {
+            return Err(Error::Forbidden {
+                code: "prod_writes_disabled",
+                message: "API definitions are read-only in prod mode (STOA_ALLOW_PROD_API_WRITES)"
+                    .into(),
+            });
+        }
+        Ok(())
+    }
+
     fn check_upstream(&self, base_url: &str) -> Result<()> {
         let url = url::Url::parse(base_url).map_err(|_| {
             Error::invalid("invalid_base_url", "base_url must be an absolute http(s) URL")
@@ -180,14 +192,7 @@ impl Core {
         let r = async {
             let tenant = self.scope_of(p, named.clone())?;
             self.authorize(p, Action::ApiWrite, Some(&tenant), "tenant").await?;
-            if self.registry_policy.prod && !self.registry_policy.allow_prod_writes {
-                return Err(Error::Forbidden {
-                    code: "prod_writes_disabled",
-                    message:
-                        "API definitions are read-only in prod mode (STOA_ALLOW_PROD_API_WRITES)"
-                            .into(),
-                });
-            }
+            self.check_prod_writes()?;
             check_name(&new.name)?;
             self.check_upstream(&new.base_url)?;
             stoa_openapi::parse(&new.openapi).map_err(|e| Error::Unprocessable {
@@ -273,14 +278,7 @@ impl Core {
         let r = async {
             let tenant = self.scope_of(p, named.clone())?;
             self.authorize(p, Action::ApiWrite, Some(&tenant), "api").await?;
-            if self.registry_policy.prod && !self.registry_policy.allow_prod_writes {
-                return Err(Error::Forbidden {
-                    code: "prod_writes_disabled",
-                    message:
-                        "API definitions are read-only in prod mode (STOA_ALLOW_PROD_API_WRITES)"
-                            .into(),
-                });
-            }
+            self.check_prod_writes()?;
             if !self.store.delete_api(&tenant, name).await? {
                 return Err(Error::NotFound { what: "api" });
             }

@@ -147,6 +147,29 @@ impl SqlStore {
         }
     }
 
+    /// Runs one statement in a transaction scoped to `tenant`; the rows it affected.
+    async fn scoped_exec(
+        &self,
+        tenant: &TenantId,
+        sql: &'static str,
+        args: Vec<Arg>,
+    ) -> StoreResult<u64> {
+        self.scoped(tenant, move |c| {
+            Box::pin(async move {
+                let mut q = sqlx::query(sql);
+                for a in args {
+                    q = match a {
+                        Arg::Text(v) => q.bind(v),
+                        Arg::Int(v) => q.bind(v),
+                        Arg::Bytes(v) => q.bind(v),
+                    };
+                }
+                Ok(q.execute(&mut *c).await?.rows_affected())
+            })
+        })
+        .await
+    }
+
     /// Runs `f` in a transaction scoped to `tenant` (PostgreSQL: sets `stoa.tenant_id` for RLS).
     async fn scoped<T, F>(&self, tenant: &TenantId, f: F) -> StoreResult<T>
     where
@@ -168,6 +191,19 @@ impl SqlStore {
         let out = f(&mut tx).await.map_err(other)?;
         tx.commit().await.map_err(other)?;
         Ok(out)
+    }
+}
+
+/// A bind argument of [`SqlStore::scoped_exec`].
+enum Arg {
+    Text(String),
+    Int(i64),
+    Bytes(Vec<u8>),
+}
+
+impl Arg {
+    fn text(v: &str) -> Self {
+        Arg::Text(v.to_owned())
     }
 }
 
@@ -418,24 +454,9 @@ impl Store for SqlStore {
         id: &ApiKeyId,
         at_ms: i64,
     ) -> StoreResult<bool> {
-        let (t, id) = (tenant.as_str().to_owned(), id.as_str().to_owned());
-        let n = self
-            .scoped(tenant, move |c| {
-                Box::pin(async move {
-                    let done = sqlx::query(
-                        "UPDATE api_keys SET revoked_at = $1 \
-                         WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL",
-                    )
-                    .bind(at_ms)
-                    .bind(t)
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await?;
-                    Ok(done.rows_affected())
-                })
-            })
-            .await?;
-        Ok(n == 1)
+        let sql = "UPDATE api_keys SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL";
+        let args = vec![Arg::Int(at_ms), Arg::text(tenant.as_str()), Arg::text(id.as_str())];
+        Ok(self.scoped_exec(tenant, sql, args).await? == 1)
     }
 
     async fn api_key_tenant_by_hash(
@@ -599,24 +620,11 @@ impl Store for SqlStore {
     }
 
     async fn put_tenant_data_key(&self, tenant: &TenantId, wrapped: &[u8]) -> StoreResult<bool> {
-        let (t, w) = (tenant.as_str().to_owned(), wrapped.to_vec());
-        let n = self
-            .scoped(tenant, move |c| {
-                Box::pin(async move {
-                    let done = sqlx::query(
-                        "INSERT INTO tenant_data_keys (tenant_id, wrapped_key, created_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (tenant_id) DO NOTHING",
-                    )
-                    .bind(t)
-                    .bind(w)
-                    .bind(now_ms())
-                    .execute(&mut *c)
-                    .await?;
-                    Ok(done.rows_affected())
-                })
-            })
-            .await?;
-        Ok(n == 1)
+        let sql = "INSERT INTO tenant_data_keys (tenant_id, wrapped_key, created_at) VALUES ($1, $2, $3) \
+                   ON CONFLICT (tenant_id) DO NOTHING";
+        let args =
+            vec![Arg::text(tenant.as_str()), Arg::Bytes(wrapped.to_vec()), Arg::Int(now_ms())];
+        Ok(self.scoped_exec(tenant, sql, args).await? == 1)
     }
 
     async fn insert_conversation(&self, tenant: &TenantId, conv: &Conversation) -> StoreResult<()> {
@@ -690,39 +698,20 @@ impl Store for SqlStore {
     }
 
     async fn touch_conversation(&self, tenant: &TenantId, id: &str, at_ms: i64) -> StoreResult<()> {
-        let (t, id) = (tenant.as_str().to_owned(), id.to_owned());
-        self.scoped(tenant, move |c| {
-            Box::pin(async move {
-                sqlx::query(
-                    "UPDATE conversations SET updated_at = $1 WHERE tenant_id = $2 AND id = $3",
-                )
-                .bind(at_ms)
-                .bind(t)
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
-                Ok(())
-            })
-        })
-        .await
+        let sql = "UPDATE conversations SET updated_at = $1 WHERE tenant_id = $2 AND id = $3";
+        self.scoped_exec(
+            tenant,
+            sql,
+            vec![Arg::Int(at_ms), Arg::text(tenant.as_str()), Arg::text(id)],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn delete_conversation(&self, tenant: &TenantId, id: &str) -> StoreResult<bool> {
-        let (t, id) = (tenant.as_str().to_owned(), id.to_owned());
-        let n = self
-            .scoped(tenant, move |c| {
-                Box::pin(async move {
-                    let done =
-                        sqlx::query("DELETE FROM conversations WHERE tenant_id = $1 AND id = $2")
-                            .bind(t)
-                            .bind(id)
-                            .execute(&mut *c)
-                            .await?;
-                    Ok(done.rows_affected())
-                })
-            })
-            .await?;
-        Ok(n == 1)
+        let sql = "DELETE FROM conversations WHERE tenant_id = $1 AND id = $2";
+        Ok(self.scoped_exec(tenant, sql, vec![Arg::text(tenant.as_str()), Arg::text(id)]).await?
+            == 1)
     }
 
     async fn delete_user_conversations(
@@ -730,19 +719,8 @@ impl Store for SqlStore {
         tenant: &TenantId,
         user_ref: &str,
     ) -> StoreResult<u64> {
-        let (t, u) = (tenant.as_str().to_owned(), user_ref.to_owned());
-        self.scoped(tenant, move |c| {
-            Box::pin(async move {
-                let done =
-                    sqlx::query("DELETE FROM conversations WHERE tenant_id = $1 AND user_ref = $2")
-                        .bind(t)
-                        .bind(u)
-                        .execute(&mut *c)
-                        .await?;
-                Ok(done.rows_affected())
-            })
-        })
-        .await
+        let sql = "DELETE FROM conversations WHERE tenant_id = $1 AND user_ref = $2";
+        self.scoped_exec(tenant, sql, vec![Arg::text(tenant.as_str()), Arg::text(user_ref)]).await
     }
 
     async fn purge_idle_conversations(
@@ -750,20 +728,8 @@ impl Store for SqlStore {
         tenant: &TenantId,
         before_ms: i64,
     ) -> StoreResult<u64> {
-        let t = tenant.as_str().to_owned();
-        self.scoped(tenant, move |c| {
-            Box::pin(async move {
-                let done = sqlx::query(
-                    "DELETE FROM conversations WHERE tenant_id = $1 AND updated_at < $2",
-                )
-                .bind(t)
-                .bind(before_ms)
-                .execute(&mut *c)
-                .await?;
-                Ok(done.rows_affected())
-            })
-        })
-        .await
+        let sql = "DELETE FROM conversations WHERE tenant_id = $1 AND updated_at < $2";
+        self.scoped_exec(tenant, sql, vec![Arg::text(tenant.as_str()), Arg::Int(before_ms)]).await
     }
 
     async fn insert_message(&self, tenant: &TenantId, m: &StoredMessage) -> StoreResult<()> {
@@ -912,21 +878,9 @@ impl Store for SqlStore {
     }
 
     async fn delete_api(&self, tenant: &TenantId, name: &str) -> StoreResult<bool> {
-        let (t, n) = (tenant.as_str().to_owned(), name.to_owned());
-        let done = self
-            .scoped(tenant, move |c| {
-                Box::pin(async move {
-                    let done =
-                        sqlx::query("DELETE FROM tenant_apis WHERE tenant_id = $1 AND name = $2")
-                            .bind(t)
-                            .bind(n)
-                            .execute(&mut *c)
-                            .await?;
-                    Ok(done.rows_affected())
-                })
-            })
-            .await?;
-        Ok(done == 1)
+        let sql = "DELETE FROM tenant_apis WHERE tenant_id = $1 AND name = $2";
+        Ok(self.scoped_exec(tenant, sql, vec![Arg::text(tenant.as_str()), Arg::text(name)]).await?
+            == 1)
     }
 
     async fn audit_append(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {
