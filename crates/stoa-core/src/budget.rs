@@ -111,6 +111,36 @@ pub struct Exceeded {
     pub retry_after: Duration,
 }
 
+/// Why [`Counters::hit_rate`] refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RateRefusal {
+    /// Over the limit; a token is back after this long.
+    Limited(Duration),
+    /// The counters cannot be reached: fail closed, and say so (not "rate limited").
+    Unavailable(String),
+}
+
+impl RateRefusal {
+    /// The refusal as callers see it: 429 `rate_limited`, or 503 `budget_unavailable`.
+    pub fn into_error(self, per_minute: u64) -> crate::Error {
+        match self {
+            RateRefusal::Limited(wait) => crate::Error::Limited {
+                code: "rate_limited",
+                message: format!("more than {per_minute} requests per minute").into(),
+                retry_after: wait,
+                remaining: None,
+            },
+            RateRefusal::Unavailable(detail) => {
+                tracing::warn!(%detail, "rate-limit counters unavailable");
+                crate::Error::Unavailable {
+                    code: "budget_unavailable",
+                    message: "budget counters are unavailable".into(),
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum ReserveError {
     Exceeded(Exceeded),
@@ -138,8 +168,9 @@ pub trait Counters: Send + Sync + 'static {
     async fn seed(&self, key: &CounterKey, used: u64);
     /// Tokens used plus reserved in a counter, if loaded.
     async fn current(&self, key: &CounterKey) -> Option<u64>;
-    /// Rate limit: one request against `per_minute` for `key`; `Err(retry_after)` when over.
-    async fn hit_rate(&self, key: &str, per_minute: u64, now_ms: i64) -> Result<(), Duration>;
+    /// Rate limit: one request against `per_minute` for `key`; refused when over, or when the
+    /// counters cannot be reached.
+    async fn hit_rate(&self, key: &str, per_minute: u64, now_ms: i64) -> Result<(), RateRefusal>;
     /// For `/readyz`: whether the counters can be reached (`"local"` counters always can).
     async fn ping(&self) -> Result<&'static str, String> {
         Ok("local")
@@ -239,9 +270,9 @@ impl Counters for LocalCounters {
     }
 
     /// A token bucket of `per_minute` capacity refilled continuously.
-    async fn hit_rate(&self, key: &str, per_minute: u64, now_ms: i64) -> Result<(), Duration> {
+    async fn hit_rate(&self, key: &str, per_minute: u64, now_ms: i64) -> Result<(), RateRefusal> {
         if per_minute == 0 {
-            return Err(Duration::from_secs(60));
+            return Err(RateRefusal::Limited(Duration::from_secs(60)));
         }
         let capacity = per_minute as f64;
         let per_ms = capacity / 60_000.0;
@@ -255,7 +286,7 @@ impl Counters for LocalCounters {
             Ok(())
         } else {
             let wait_ms = ((1.0 - b.tokens) / per_ms).ceil() as u64;
-            Err(Duration::from_millis(wait_ms.max(1)))
+            Err(RateRefusal::Limited(Duration::from_millis(wait_ms.max(1))))
         }
     }
 }

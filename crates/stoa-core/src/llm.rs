@@ -314,16 +314,11 @@ impl Core {
 
         let quotas = effective_quotas(&tenant, self.config.budget_defaults);
         let now = now_ms();
-        if let Err(wait) =
+        if let Err(refusal) =
             self.counters.hit_rate(&format!("rpm:{}", tenant.id), quotas.max_rate_limit, now).await
         {
             self.counters.release(&reservation).await;
-            return Err(Error::Limited {
-                code: "rate_limited",
-                message: format!("more than {} requests per minute", quotas.max_rate_limit).into(),
-                retry_after: wait,
-                remaining: None,
-            });
+            return Err(refusal.into_error(quotas.max_rate_limit));
         }
 
         // The provider's body: the client's own when the formats match, else translated.

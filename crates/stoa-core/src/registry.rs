@@ -474,11 +474,21 @@ impl Core {
             &*self.tenant(tenant).await?.ok_or(Error::NotFound { what: "tenant" })?,
             self.config.budget_defaults,
         );
-        if let Err(wait) =
-            self.counters.hit_rate(&format!("rpm:{tenant}"), quotas.max_rate_limit, now_ms()).await
+        match self
+            .counters
+            .hit_rate(&format!("rpm:{tenant}"), quotas.max_rate_limit, now_ms())
+            .await
         {
-            let msg = json!({"error": {"code": "rate_limited", "message": "rate limited", "retry_after_ms": wait.as_millis() as u64}});
-            return Ok((msg.to_string(), true));
+            Ok(()) => {}
+            Err(crate::budget::RateRefusal::Limited(wait)) => {
+                let msg = json!({"error": {"code": "rate_limited", "message": "rate limited", "retry_after_ms": wait.as_millis() as u64}});
+                return Ok((msg.to_string(), true));
+            }
+            Err(crate::budget::RateRefusal::Unavailable(detail)) => {
+                tracing::warn!(%detail, "tool call refused: rate-limit counters unavailable");
+                let msg = json!({"error": {"code": "budget_unavailable", "message": "budget counters are unavailable"}});
+                return Ok((msg.to_string(), true));
+            }
         }
         Ok(self.call_api_tool(p, tenant, tool, args).await)
     }
@@ -544,15 +554,10 @@ impl Core {
             .ok_or(Error::NotFound { what: "api" })?;
         let api = self.store.get_api(tenant, name).await?.ok_or(Error::NotFound { what: "api" })?;
         let quotas = crate::settings::effective_quotas(&t, self.config.budget_defaults);
-        if let Err(wait) =
+        if let Err(refusal) =
             self.counters.hit_rate(&format!("rpm:{tenant}"), quotas.max_rate_limit, now_ms()).await
         {
-            return Err(Error::Limited {
-                code: "rate_limited",
-                message: format!("more than {} requests per minute", quotas.max_rate_limit).into(),
-                retry_after: wait,
-                remaining: None,
-            });
+            return Err(refusal.into_error(quotas.max_rate_limit));
         }
         if req.path.split('/').any(|seg| seg == ".." || seg == "." || seg.contains('\\'))
             || req.path.to_ascii_lowercase().contains("%2e%2e")

@@ -36,7 +36,7 @@ pub fn parse_traceparent(v: &str) -> Option<String> {
 /// A fresh random id of `N` bytes as lowercase hex.
 pub fn random_id<const N: usize>() -> String {
     let bytes = crate::secrets::random_bytes::<N>().unwrap_or([1; N]);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 #[cfg(test)]

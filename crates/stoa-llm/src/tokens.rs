@@ -3,8 +3,8 @@
 //! OpenAI and local models: the real BPE (`tiktoken-rs`): `o200k_base` for the GPT-4o/4.1/4.5/5
 //! and o-series families and for local models (whose own tokenizers are not shipped; o200k is
 //! the closest widely used vocabulary), `cl100k_base` for GPT-4 and GPT-3.5. Each vocabulary
-//! is loaded once, on first use (`LazyLock`; ~0.1 s in release builds, call `warm_up` at
-//! start-up to keep it off the first request). OpenAI's documented chat overhead is added:
+//! is loaded once, on first use (`LazyLock`; ~0.1 s in release builds; `warm_up` loads o200k
+//! at start-up to keep it off the first request). OpenAI's documented chat overhead is added:
 //! 3 tokens per message and 3 to prime the reply ("every reply is primed with
 //! <|start|>assistant<|message|>"); every text passed in is counted as one message, which
 //! over-counts slightly for messages with several parts.
@@ -79,10 +79,12 @@ pub fn encoding_for(model: &str) -> Encoding {
     Encoding::O200kBase
 }
 
-/// Loads the vocabularies now, so the first request does not pay for it.
+/// Loads o200k now, so the first request does not pay for it: every provider's count uses it
+/// (OpenAI's current models, local models, and the Anthropic and Gemini estimates). cl100k,
+/// for legacy GPT-4/3.5 names only, loads on its first use instead of being held by every
+/// process (P4, idle memory: each vocabulary is tens of MB of maps).
 pub fn warm_up() {
     LazyLock::force(&O200K);
-    LazyLock::force(&CL100K);
 }
 
 /// Counts the BPE tokens of one text (no message overhead). Falls back to a bytes/3 estimate

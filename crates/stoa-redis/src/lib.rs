@@ -54,7 +54,9 @@ use async_trait::async_trait;
 pub use broadcast::{RedisBroadcast, subscribe};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{FromRedisValue, RedisError, Script, ScriptInvocation};
-use stoa_core::budget::{CounterKey, Counters, Exceeded, Limit, Reservation, ReserveError};
+use stoa_core::budget::{
+    CounterKey, Counters, Exceeded, Limit, RateRefusal, Reservation, ReserveError,
+};
 
 /// Largest amount a Lua number (a double) holds exactly.
 const MAX_EXACT: u64 = (1 << 53) - 1;
@@ -360,18 +362,18 @@ impl Counters for RedisCounters {
         }
     }
 
-    async fn hit_rate(&self, key: &str, per_minute: u64, now_ms: i64) -> Result<(), Duration> {
+    async fn hit_rate(&self, key: &str, per_minute: u64, now_ms: i64) -> Result<(), RateRefusal> {
         if per_minute == 0 {
-            return Err(Duration::from_secs(60));
+            return Err(RateRefusal::Limited(Duration::from_secs(60)));
         }
         let mut inv = self.scripts.hit_rate.key(self.bucket_key(key));
         inv.arg(per_minute).arg(now_ms).arg(BUCKET_TTL_MS);
         match self.run::<u64>(&inv).await {
             Ok(0) => Ok(()),
-            Ok(wait_ms) => Err(Duration::from_millis(wait_ms)),
+            Ok(wait_ms) => Err(RateRefusal::Limited(Duration::from_millis(wait_ms))),
             Err(error) => {
                 tracing::warn!(%error, "request refused: rate-limit counters unavailable");
-                Err(Duration::from_secs(1))
+                Err(RateRefusal::Unavailable(error))
             }
         }
     }

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use stoa_core::budget::{CounterKey, Counters, Limit, LocalCounters, ReserveError, Scope, Window};
+use stoa_core::budget::{
+    CounterKey, Counters, Limit, LocalCounters, RateRefusal, ReserveError, Scope, Window,
+};
 use stoa_redis::{ConnectError, RedisCounters, RedisOptions};
 
 const NOV_23_NOON: i64 = 1_795_435_200_000; // 2026-11-23T12:00:00Z
@@ -321,10 +323,13 @@ async fn token_bucket() {
         c.hit_rate("t", 3, NOV_23_NOON).await.unwrap();
     }
     let wait = c.hit_rate("t", 3, NOV_23_NOON).await.unwrap_err();
-    assert_eq!(wait, Duration::from_secs(20));
+    assert_eq!(wait, RateRefusal::Limited(Duration::from_secs(20)));
     c.hit_rate("t", 3, NOV_23_NOON + 20_000).await.unwrap();
     assert!(c.hit_rate("other", 3, NOV_23_NOON).await.is_ok(), "keys are independent");
-    assert_eq!(c.hit_rate("zero", 0, NOV_23_NOON).await, Err(Duration::from_secs(60)));
+    assert_eq!(
+        c.hit_rate("zero", 0, NOV_23_NOON).await,
+        Err(RateRefusal::Limited(Duration::from_secs(60)))
+    );
     ctx.cleanup().await;
 }
 
@@ -377,7 +382,7 @@ async fn rate_limit_is_shared_across_two_replicas() {
         match t.await.unwrap() {
             Ok(()) => ok += 1,
             // An empty bucket refills one token in 60 000 / 50 ms.
-            Err(wait) => assert_eq!(wait, Duration::from_millis(1_200)),
+            Err(wait) => assert_eq!(wait, RateRefusal::Limited(Duration::from_millis(1_200))),
         }
     }
     assert_eq!(ok, 50);
@@ -406,7 +411,10 @@ async fn assert_fails_closed(c: &RedisCounters, bound: Duration) {
     assert!(!msg.contains("down") && !msg.contains("budget:"), "no key material: {msg}");
 
     let started = Instant::now();
-    assert_eq!(c.hit_rate("rpm:t", 10, NOV_23_NOON).await, Err(Duration::from_secs(1)));
+    let Err(RateRefusal::Unavailable(msg)) = c.hit_rate("rpm:t", 10, NOV_23_NOON).await else {
+        panic!("an unreachable rate limiter must refuse as unavailable, not as limited")
+    };
+    assert!(msg.starts_with("redis: ") && !msg.contains("rpm:t"), "no key material: {msg}");
     assert_fast(started, bound);
 
     let started = Instant::now();

@@ -78,7 +78,25 @@ async fn token_bucket() {
         c.hit_rate("t", 3, NOV_23_NOON).await.unwrap();
     }
     let wait = c.hit_rate("t", 3, NOV_23_NOON).await.unwrap_err();
-    assert_eq!(wait, Duration::from_secs(20));
+    assert_eq!(wait, RateRefusal::Limited(Duration::from_secs(20)));
     c.hit_rate("t", 3, NOV_23_NOON + 20_000).await.unwrap();
     assert!(c.hit_rate("other", 3, NOV_23_NOON).await.is_ok(), "keys are independent");
+}
+
+#[test]
+fn rate_refusals_answer_what_happened() {
+    // Over the limit: 429 with the wait; counters unreachable: 503, never "rate limited".
+    match RateRefusal::Limited(Duration::from_secs(3)).into_error(10) {
+        crate::Error::Limited { code, retry_after, .. } => {
+            assert_eq!((code, retry_after), ("rate_limited", Duration::from_secs(3)))
+        }
+        other => panic!("{other:?}"),
+    }
+    match RateRefusal::Unavailable("redis: timed out".into()).into_error(10) {
+        crate::Error::Unavailable { code, message } => {
+            assert_eq!(code, "budget_unavailable");
+            assert!(!message.contains("redis"), "no internals in the answer: {message}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
