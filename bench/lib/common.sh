@@ -121,14 +121,16 @@ stop_gateway() {
   wait "$GW_PID" 2>/dev/null || true
 }
 
-# Tenant `bench` with quotas that never refuse during a run, and an API key: ADMIN, KEY.
-prepare_bench_tenant() {
+# prepare_tenant [ID] — tenant ID (default `bench`) with quotas that never refuse during a run,
+# and an API key of it: ADMIN, KEY.
+prepare_tenant() {
+  local id=${1:-bench}
   ADMIN=$("$STOA" token issue --role cpi-admin --sub admin --ttl 2h)
-  api POST /v1/tenants '{"id":"bench","name":"Bench"}' >/dev/null
-  api PATCH /v1/tenants/bench \
+  api POST /v1/tenants "{\"id\":\"$id\",\"name\":\"$id\"}" >/dev/null
+  api PATCH "/v1/tenants/$id" \
     '{"settings":{"quotas":{"max_rate_limit":100000000,"daily_token_budget":100000000000,"monthly_token_budget":100000000000}}}' \
     >/dev/null
-  KEY=$(api POST /v1/api-keys '{"name":"bench","role":"devops"}' -H 'x-stoa-tenant: bench' |
+  KEY=$(api POST /v1/api-keys '{"name":"bench","role":"devops"}' -H "x-stoa-tenant: $id" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 }
 api() { # api METHOD PATH [BODY] [extra curl args...] — as the platform admin

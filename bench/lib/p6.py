@@ -3,10 +3,10 @@
 
 usage: p6.py N KEY BODY URL [URL ...]
 
-Opens all N connections first (200 at a time; raw asyncio sockets, HTTP/1.1, `Connection: close`), then sends
-every request at once, so that every call's budget reservation overlaps every other's (the fake
-provider holds each answer). Prints one JSON object: answers by status, by error code, and the
-wall time. Loopback only.
+Opens all N connections first (200 at a time; raw asyncio sockets, HTTP/1.1, `Connection:
+close`), then sends every request at once, so that every call's budget reservation overlaps
+every other's (the fake provider holds each answer). Prints one JSON object: answers by status,
+by error code, and the wall time. Loopback only.
 """
 
 import asyncio

@@ -116,7 +116,8 @@ pub struct Exceeded {
 pub enum RateRefusal {
     /// Over the limit; a token is back after this long.
     Limited(Duration),
-    /// The counters cannot be reached: fail closed, and say so (not "rate limited").
+    /// The counters cannot be reached (the detail is logged where it happened): fail closed,
+    /// and say so, not "rate limited".
     Unavailable(String),
 }
 
@@ -130,14 +131,17 @@ impl RateRefusal {
                 retry_after: wait,
                 remaining: None,
             },
-            RateRefusal::Unavailable(detail) => {
-                tracing::warn!(%detail, "rate-limit counters unavailable");
-                crate::Error::Unavailable {
-                    code: "budget_unavailable",
-                    message: "budget counters are unavailable".into(),
-                }
-            }
+            RateRefusal::Unavailable(_) => counters_unavailable(),
         }
+    }
+}
+
+/// 503 `budget_unavailable`: budgets and rate limits fail closed when their counters cannot be
+/// reached.
+pub(crate) fn counters_unavailable() -> crate::Error {
+    crate::Error::Unavailable {
+        code: "budget_unavailable",
+        message: "budget counters are unavailable".into(),
     }
 }
 

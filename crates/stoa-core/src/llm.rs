@@ -650,10 +650,7 @@ impl Core {
                 }
                 Err(ReserveError::Unavailable(detail)) => {
                     tracing::warn!(%detail, "budget counters unavailable");
-                    return Err(Error::Unavailable {
-                        code: "budget_unavailable",
-                        message: "budget counters are unavailable".into(),
-                    });
+                    return Err(crate::budget::counters_unavailable());
                 }
             }
         }

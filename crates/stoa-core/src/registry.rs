@@ -484,9 +484,9 @@ impl Core {
                 let msg = json!({"error": {"code": "rate_limited", "message": "rate limited", "retry_after_ms": wait.as_millis() as u64}});
                 return Ok((msg.to_string(), true));
             }
-            Err(crate::budget::RateRefusal::Unavailable(detail)) => {
-                tracing::warn!(%detail, "tool call refused: rate-limit counters unavailable");
-                let msg = json!({"error": {"code": "budget_unavailable", "message": "budget counters are unavailable"}});
+            Err(refusal) => {
+                let e = refusal.into_error(quotas.max_rate_limit);
+                let msg = json!({"error": {"code": e.code(), "message": e.to_string()}});
                 return Ok((msg.to_string(), true));
             }
         }
