@@ -541,7 +541,15 @@ impl Core {
         model: &str,
         stream: bool,
     ) -> std::result::Result<ProviderReply, ProviderError> {
-        stoa_llm::client::send_with_backoff(
+        // A client span per provider call (retries included), when exporting traces; for a
+        // stream it ends when the provider starts answering.
+        let mut span = crate::trace::child_span(|| format!("chat {model}"));
+        if let Some(s) = span.as_mut() {
+            s.set("gen_ai.operation.name", "chat");
+            s.set("gen_ai.provider.name", provider.kind().as_str());
+            s.set("gen_ai.request.model", model.to_owned());
+        }
+        let reply = stoa_llm::client::send_with_backoff(
             provider,
             key,
             body,
@@ -551,7 +559,11 @@ impl Core {
             jitter,
             tokio::time::sleep,
         )
-        .await
+        .await;
+        if let (Some(s), Err(e)) = (span.as_mut(), &reply) {
+            s.fail(e.class());
+        }
+        reply
     }
 
     /// Tier A: the same request, in OpenAI form, to the local server. `None` if none is set.

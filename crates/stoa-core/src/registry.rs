@@ -367,8 +367,11 @@ impl Core {
             .map_err(|e| Error::invalid("invalid_tool_arguments", e.to_string()))?;
         let method =
             reqwest::Method::from_bytes(req.method.as_str().as_bytes()).map_err(Error::internal)?;
-        let mut call =
-            self.upstream.request(method, &req.url).timeout(std::time::Duration::from_secs(30));
+        let (call, mut span) = traced(
+            self.upstream.request(method, &req.url).timeout(std::time::Duration::from_secs(30)),
+            || format!("{} {}", req.method.as_str(), tool.api),
+        );
+        let mut call = call;
         for (k, v) in &req.headers {
             call = call.header(k, v);
         }
@@ -379,7 +382,9 @@ impl Core {
         if let Some(body) = &req.body {
             call = call.json(body);
         }
-        let resp = call.send().await.map_err(|e| Error::Upstream {
+        let sent = call.send().await;
+        trace_outcome(span.as_mut(), sent.as_ref().map(reqwest::Response::status));
+        let resp = sent.map_err(|e| Error::Upstream {
             code: "upstream_unreachable",
             message: if e.is_timeout() {
                 "the API did not answer in time".into()
@@ -571,8 +576,10 @@ impl Core {
         }
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| Error::invalid("invalid_method", "unsupported HTTP method"))?;
-        let mut call =
-            self.upstream.request(method, &url).timeout(std::time::Duration::from_secs(30));
+        let (mut call, mut span) = traced(
+            self.upstream.request(method, &url).timeout(std::time::Duration::from_secs(30)),
+            || format!("{} {}", req.method, api.name),
+        );
         if let Some(ct) = &req.content_type {
             call = call.header("content-type", ct);
         }
@@ -584,6 +591,7 @@ impl Core {
             call = call.header(h, value);
         }
         let sent = call.body(req.body.clone()).send().await;
+        trace_outcome(span.as_mut(), sent.as_ref().map(reqwest::Response::status));
         let resp = match sent {
             Ok(r) => r,
             Err(e) if api.echo_fallback && (e.is_connect() || e.is_timeout()) => {
@@ -635,6 +643,38 @@ impl Core {
             body.extend_from_slice(&chunk);
         }
         Ok(PassResponse { status, content_type, body: bytes::Bytes::from(body), echo: false })
+    }
+}
+
+/// A call to a tenant's API in the request's trace: a client span (when exporting) and the
+/// `traceparent` header naming it, so the API's own traces join the gateway's.
+fn traced(
+    call: reqwest::RequestBuilder,
+    name: impl FnOnce() -> String,
+) -> (reqwest::RequestBuilder, Option<crate::trace::Span>) {
+    let span = crate::trace::child_span(name);
+    match crate::trace::outgoing_traceparent(span.as_ref()) {
+        Some(tp) => (call.header("traceparent", tp), span),
+        None => (call, span),
+    }
+}
+
+/// Records how a call to a tenant's API ended on its span.
+fn trace_outcome(
+    span: Option<&mut crate::trace::Span>,
+    sent: std::result::Result<reqwest::StatusCode, &reqwest::Error>,
+) {
+    let Some(span) = span else { return };
+    match sent {
+        Ok(status) => {
+            span.set("http.response.status_code", i64::from(status.as_u16()));
+            if status.is_server_error() {
+                span.fail("upstream_error");
+            }
+        }
+        Err(e) => {
+            span.fail(if e.is_timeout() { "upstream_timeout" } else { "upstream_unreachable" })
+        }
     }
 }
 

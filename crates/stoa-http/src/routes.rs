@@ -93,15 +93,18 @@ async fn trace_context(mut req: Request, next: axum::middleware::Next) -> axum::
     let route =
         req.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str).to_owned();
     let method = req.method().as_str().to_owned();
-    let trace = req
+    let incoming = req
         .headers()
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
-        .and_then(stoa_core::trace::parse_traceparent)
-        .unwrap_or_else(stoa_core::trace::random_id::<16>);
-    let span = stoa_core::trace::random_id::<8>();
-    let mut resp = stoa_core::trace::TRACE_ID.scope(trace.clone(), next.run(req)).await;
-    if let Ok(v) = axum::http::HeaderValue::from_str(&format!("00-{trace}-{span}-01")) {
+        .and_then(stoa_core::trace::parse_traceparent);
+    let (ids, mut span) = stoa_core::trace::begin(incoming, || format!("{method} {route}"));
+    if let Some(s) = span.as_mut() {
+        s.set("http.request.method", method.clone());
+        s.set("http.route", route.clone());
+    }
+    let mut resp = stoa_core::trace::TRACE.scope(ids.clone(), next.run(req)).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&ids.traceparent()) {
         resp.headers_mut().insert("traceparent", v);
     }
     let upstream =
@@ -109,13 +112,15 @@ async fn trace_context(mut req: Request, next: axum::middleware::Next) -> axum::
     let own = started.elapsed().as_micros().saturating_sub(upstream);
     resp.headers_mut().insert("x-stoa-gateway-time", axum::http::HeaderValue::from(own as u64));
     let tenant = slot.0.get().map_or("none", String::as_str);
-    stoa_metrics::global().api(
-        tenant,
-        &route,
-        &method,
-        resp.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    let status = resp.status().as_u16();
+    stoa_metrics::global().api(tenant, &route, &method, status, started.elapsed().as_secs_f64());
+    if let Some(s) = span.as_mut() {
+        s.set("http.response.status_code", i64::from(status));
+        s.set("stoa.tenant", tenant.to_owned());
+        if status >= 500 {
+            s.fail(status.to_string());
+        }
+    }
     resp
 }
 

@@ -41,9 +41,9 @@ fn caller(ctx: &RequestContext<RoleServer>) -> Result<McpCaller, ErrorData> {
 
 /// Runs `f` in the request's trace (the ledger entries of tool calls carry it): rmcp serves
 /// requests on its own tasks, outside the HTTP middleware's task-local scope.
-async fn in_trace<T>(trace: Option<String>, f: impl Future<Output = T>) -> T {
+async fn in_trace<T>(trace: Option<stoa_core::trace::Ids>, f: impl Future<Output = T>) -> T {
     match trace {
-        Some(t) => stoa_core::trace::TRACE_ID.scope(t, f).await,
+        Some(t) => stoa_core::trace::TRACE.scope(t, f).await,
         None => f.await,
     }
 }
@@ -141,7 +141,7 @@ impl StoaMcp {
         };
         if let Some(trace) = &c.trace {
             let mut meta = Map::new();
-            meta.insert("traceId".into(), Value::String(trace.clone()));
+            meta.insert("traceId".into(), Value::String(trace.trace_id.clone()));
             result.meta = Some(MetaObject(meta));
         }
         Ok(result)

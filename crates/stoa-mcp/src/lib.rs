@@ -53,7 +53,7 @@ pub(crate) struct McpCaller {
     pub(crate) principal: Principal,
     pub(crate) scope: Scope,
     /// The request's trace id (`traceparent`), for `_meta` and the ledger.
-    pub(crate) trace: Option<String>,
+    pub(crate) trace: Option<stoa_core::trace::Ids>,
 }
 
 type McpService = StreamableHttpService<handler::StoaMcp, LocalSessionManager>;
@@ -183,7 +183,7 @@ async fn serve(st: &McpState, scope: Scope, mut req: Request) -> Response {
         return session_not_found();
     }
     let delete = req.method() == Method::DELETE;
-    let trace = stoa_core::trace::current();
+    let trace = stoa_core::trace::current_ids();
     req.extensions_mut().insert(McpCaller { principal, scope, trace });
     let Ok(resp) = st.service.clone().oneshot(req).await;
     let resp = resp.map(Body::new);

@@ -4,6 +4,8 @@
 //! exist become labels (the HTTP layer labels unauthenticated requests `none` and platform
 //! callers `platform`). Names are fixed here, in one place, so dashboards can rely on them.
 
+pub mod otel;
+
 use std::sync::LazyLock;
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;

@@ -280,6 +280,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    if config.otlp_traces {
+        stoa_core::trace::start_export(&config.deployment_mode, env!("CARGO_PKG_VERSION"))
+            .map_err(|e| anyhow::anyhow!("invalid configuration: OTEL_EXPORTER_OTLP_*: {e}"))?;
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {} (STOA_LISTEN)", config.listen))?;
@@ -307,7 +311,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     drop(out);
-    server.run_until(shutdown_signal()).await
+    let served = server.run_until(shutdown_signal()).await;
+    // The spans still queued are exported before exit (the export runs on this runtime).
+    let _ = tokio::task::spawn_blocking(stoa_core::trace::stop_export).await;
+    served
 }
 
 async fn all_entries(config: &Config) -> anyhow::Result<Vec<stoa_core::audit::LedgerEntry>> {

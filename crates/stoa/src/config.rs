@@ -92,6 +92,9 @@ pub struct Config {
     pub database: Database,
     pub environment: Environment,
     pub deployment_mode: String,
+    /// Export traces over OTLP (`OTEL_EXPORTER_OTLP_ENDPOINT` or `..._TRACES_ENDPOINT` set; the
+    /// exporter reads the `OTEL_*` variables itself).
+    pub otlp_traces: bool,
     pub log_format: LogFormat,
     pub log_filter: String,
     /// Directories holding one file per secret (systemd credentials, mounted secrets).
@@ -173,6 +176,7 @@ impl Config {
                 Database::Postgres(_) => "cluster".into(),
             },
         };
+        let otlp_traces = stoa_core::trace::otlp_wanted(|v| env.get(v));
         let log_format = match env.get("STOA_LOG_FORMAT").as_deref() {
             Some("json") => LogFormat::Json,
             Some("text") => LogFormat::Text,
@@ -297,6 +301,7 @@ impl Config {
             database,
             environment,
             deployment_mode,
+            otlp_traces,
             log_format,
             log_filter: env
                 .get("STOA_LOG")

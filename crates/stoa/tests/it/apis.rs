@@ -238,14 +238,20 @@ async fn tool_isolation_under_random_registrations() {
 async fn passthrough_and_echo_backend() {
     use axum::http::{HeaderMap, Uri};
     use std::sync::Arc;
-    type Seen = Arc<parking_lot::Mutex<Vec<(String, Option<String>, Option<String>)>>>;
+    type Seen =
+        Arc<parking_lot::Mutex<Vec<(String, Option<String>, Option<String>, Option<String>)>>>;
     let seen: Seen = Arc::default();
     let s2 = seen.clone();
     let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
         let seen = s2.clone();
         async move {
             let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            seen.lock().push((uri.to_string(), h("x-api-key"), h("authorization")));
+            seen.lock().push((
+                uri.to_string(),
+                h("x-api-key"),
+                h("authorization"),
+                h("traceparent"),
+            ));
             (
                 axum::http::StatusCode::IM_A_TEAPOT,
                 axum::Json(json!({"from": "upstream", "uri": uri.to_string()})),
@@ -275,15 +281,19 @@ async fn passthrough_and_echo_backend() {
         .client
         .get(format!("{}/apis/acme/pets/pets/1?x=2", srv.url))
         .bearer_auth(&devops)
+        .header("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 418, "the upstream's status is relayed");
+    let ours = resp.headers()["traceparent"].to_str().unwrap().to_owned();
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["uri"], "/api/pets/1?x=2");
     let calls = seen.lock().clone();
     assert_eq!(calls[0].1.as_deref(), Some("pets-secret"));
     assert_eq!(calls[0].2, None, "the caller's token never goes upstream");
+    assert_eq!(calls[0].3.as_deref(), Some(ours.as_str()), "the API joins the request's trace");
+    assert!(ours.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{ours}");
 
     let (s, _) =
         srv.call(Method::GET, "/apis/acme/pets/pets/..%2F..%2Fadmin", Some(&devops), None).await;

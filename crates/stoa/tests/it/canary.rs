@@ -15,6 +15,7 @@ const CANARIES: [&str; 3] =
 #[tokio::test]
 async fn canary_keys_never_leak() {
     let fake = FakeProvider::start(FakeOptions::default()).await;
+    let collector = crate::otlp::Collector::start().await;
     let dir = tempfile::tempdir().unwrap();
     let secrets = tempfile::tempdir().unwrap();
     // One key from a file (rotated later), the others from the environment.
@@ -30,7 +31,9 @@ async fn canary_keys_never_leak() {
             .env("GEMINI_API_KEY", CANARIES[2])
             .env("STOA_OPENAI_BASE_URL", fake.url())
             .env("STOA_ANTHROPIC_BASE_URL", fake.url())
-            .env("STOA_GEMINI_BASE_URL", fake.url());
+            .env("STOA_GEMINI_BASE_URL", fake.url())
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", &collector.url)
+            .env("OTEL_BSP_SCHEDULE_DELAY", "50");
     };
     let bin = env!("CARGO_BIN_EXE_stoa");
     let mut cmd = Command::new(bin);
@@ -130,6 +133,7 @@ async fn canary_keys_never_leak() {
     let (s, h) = (resp.status(), resp.headers().clone());
     record("malformed", s, &h, &resp.text().await.unwrap());
     // Rotation, then the admin views.
+    let mut last_trace = String::new();
     std::fs::write(secrets.path().join("openai"), format!("{}-2", CANARIES[0])).unwrap();
     for (m, path) in [
         ("POST", "/v1/admin/keys/reload"),
@@ -143,6 +147,7 @@ async fn canary_keys_never_leak() {
         };
         let resp = req.bearer_auth(&admin).send().await.unwrap();
         let (s, h) = (resp.status(), resp.headers().clone());
+        last_trace = h["traceparent"].to_str().unwrap().split('-').nth(1).unwrap().to_owned();
         record(path, s, &h, &resp.text().await.unwrap());
     }
     // The provider did receive the keys (so the test would see a leak if there were one).
@@ -153,8 +158,11 @@ async fn canary_keys_never_leak() {
     );
     assert!(fake.requests().iter().any(|r| r.header("x-api-key") == Some(CANARIES[1])));
 
+    // The traces of the last call were exported before the process goes.
+    collector.wait_for(&last_trace).await;
     child.kill().unwrap();
     child.wait().unwrap();
+    let traces = String::from_utf8_lossy(&collector.raw()).into_owned();
     let logs = log_reader.join().unwrap();
     assert!(logs.contains("DEBUG") || logs.contains("debug"), "debug logging was on");
     let mut export = Command::new(bin);
@@ -169,9 +177,12 @@ async fn canary_keys_never_leak() {
         }
     }
     for canary in CANARIES {
-        for (what, hay) in
-            [("responses", seen.as_str()), ("logs", logs.as_str()), ("export", export.as_str())]
-        {
+        for (what, hay) in [
+            ("responses", seen.as_str()),
+            ("logs", logs.as_str()),
+            ("export", export.as_str()),
+            ("exported traces", traces.as_str()),
+        ] {
             assert!(!hay.contains(canary), "canary {canary} leaked into {what}");
             assert!(!hay.contains(&canary[..12]), "a prefix of {canary} leaked into {what}");
         }

@@ -20,6 +20,7 @@ mod jwt;
 mod mcp;
 mod observability;
 mod oidc;
+mod otlp;
 mod pii;
 mod proxy;
 mod rbac;
