@@ -66,7 +66,7 @@ EOF
 # tree); when the build fails (say, the tree is mid-edit) the existing binaries are used, if any.
 # BENCH_BUILD=0 skips the build when both binaries exist.
 ensure_binaries() {
-  STOA=$ROOT/target/release/stoa
+  STOA=${BENCH_STOA:-$ROOT/target/release/stoa}
   FAKE=$ROOT/target/release/stoa-fake
   if [[ -x $STOA && -x $FAKE && ${BENCH_BUILD:-1} == 0 ]]; then
     return 0

@@ -11,6 +11,7 @@ mod rows;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -38,6 +39,9 @@ pub enum Backend {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: the ledger head this process last wrote or read, so an append is one statement
+    /// (see [`SqlStore::audit_append_sqlite`]). `None`: read it first.
+    ledger_head: Arc<Mutex<Option<(i64, [u8; 32])>>>,
 }
 
 fn other(e: sqlx::Error) -> StoreError {
@@ -74,7 +78,7 @@ impl SqlStore {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, backend: Backend::Sqlite })
+        Ok(Self { pool, backend: Backend::Sqlite, ledger_head: Arc::default() })
     }
 
     /// Connects to PostgreSQL (`postgres://…`).
@@ -85,7 +89,12 @@ impl SqlStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await?;
-        Ok(Self { pool, backend: Backend::Postgres })
+        Ok(Self { pool, backend: Backend::Postgres, ledger_head: Arc::default() })
+    }
+
+    /// A store on an existing pool, remembering nothing (as a new process would).
+    pub fn with_pool(pool: AnyPool, backend: Backend) -> Self {
+        Self { pool, backend, ledger_head: Arc::default() }
     }
 
     /// The pool, for maintenance tools and tests that must reach under the port (e.g. to
@@ -107,9 +116,39 @@ impl SqlStore {
         self.pool.close().await;
     }
 
-    /// SQLite: `BEGIN IMMEDIATE` takes the write lock before the head is read, so another
-    /// process appending to the same file (a CLI beside the server) waits instead of racing.
+    /// SQLite. The common case is one statement: the batch is chained onto the head this
+    /// process remembers and inserted by a single `INSERT` (atomic by itself, no transaction
+    /// round trips). `seq` is the primary key, so if anything else appended meanwhile (a CLI
+    /// beside the server) the first row collides, nothing is written, the remembered head is
+    /// dropped and the append fails; the ledger writer's retry reads the head again. Batches
+    /// too large for one statement, and appends with no remembered head, take the transaction
+    /// path: `BEGIN IMMEDIATE` takes the write lock before the head is read, so another process
+    /// appending to the same file waits instead of racing.
     async fn audit_append_sqlite(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {
+        let remembered = *self.ledger_head.lock().unwrap_or_else(PoisonError::into_inner);
+        let result = match remembered {
+            Some(head) if events.len() <= SQLITE_LEDGER_ROWS => {
+                let entries = stoa_core::audit::chain(head, events);
+                let mut conn = self.pool.acquire().await.map_err(other)?;
+                insert_ledger_chunk(&mut conn, &entries, Backend::Sqlite)
+                    .await
+                    .map(|()| entries)
+                    .map_err(other)
+            }
+            _ => self.audit_append_sqlite_tx(events).await,
+        };
+        let mut head = self.ledger_head.lock().unwrap_or_else(PoisonError::into_inner);
+        *head = match &result {
+            Ok(entries) => entries.last().map(|e| (e.seq, e.hash)).or(*head),
+            Err(_) => None,
+        };
+        result
+    }
+
+    async fn audit_append_sqlite_tx(
+        &self,
+        events: &[AuditEvent],
+    ) -> StoreResult<Vec<LedgerEntry>> {
         let mut conn = self.pool.acquire().await.map_err(other)?;
         conn.execute("BEGIN IMMEDIATE").await.map_err(other)?;
         let result = async {
@@ -129,7 +168,7 @@ impl SqlStore {
                 }
             };
             let entries = stoa_core::audit::chain(head, events);
-            for chunk in entries.chunks(32) {
+            for chunk in entries.chunks(SQLITE_LEDGER_ROWS) {
                 insert_ledger_chunk(&mut conn, chunk, Backend::Sqlite).await?;
             }
             Ok::<_, sqlx::Error>(entries)
@@ -216,6 +255,11 @@ const AUDIT_NCOLS: usize = 20;
 
 /// `(…),(…)` placeholders for a multi-row INSERT. SQLite gets anonymous `?`: numbered `$n`
 /// are named parameters there, and binding them looks each name up (quadratic in the batch).
+/// Ledger rows in one SQLite statement: 20 parameters each, under SQLite's limit of 32 766.
+const SQLITE_LEDGER_ROWS: usize = 1600;
+/// Usage rows in one statement: 15 parameters each (PostgreSQL allows 65 535).
+const USAGE_ROWS: usize = 2000;
+
 fn values_clause(rows: usize, cols: usize, backend: Backend) -> String {
     let mut sql = String::with_capacity(rows * cols * 4);
     for i in 0..rows {
@@ -272,6 +316,41 @@ async fn insert_ledger_chunk(
             .bind(v.detail.as_ref().map(ToString::to_string))
             .bind(e.prev_hash.to_vec())
             .bind(e.hash.to_vec());
+    }
+    q.execute(&mut *conn).await?;
+    Ok(())
+}
+
+async fn insert_usage_chunk(
+    conn: &mut sqlx::AnyConnection,
+    tenant: &TenantId,
+    chunk: &[UsageRecord],
+    backend: Backend,
+) -> Result<(), sqlx::Error> {
+    let mut sql = String::from(
+        "INSERT INTO usage_records (tenant_id, at_ms, user_ref, api_key_id, source, provider, \
+         model, purpose, input_tokens, output_tokens, cost_micros, status, degraded, unpriced, \
+         latency_ms) VALUES ",
+    );
+    sql.push_str(&values_clause(chunk.len(), 15, backend));
+    let mut q = sqlx::query(&sql);
+    for r in chunk {
+        q = q
+            .bind(tenant.as_str().to_owned())
+            .bind(r.at_ms)
+            .bind(r.user_ref.clone())
+            .bind(r.api_key_id.clone())
+            .bind(r.source.clone())
+            .bind(r.provider.clone())
+            .bind(r.model.clone())
+            .bind(r.purpose.clone())
+            .bind(to_i64(r.input_tokens))
+            .bind(to_i64(r.output_tokens))
+            .bind(to_i64(r.cost_micros))
+            .bind(r.status.clone())
+            .bind(i64::from(r.degraded))
+            .bind(i64::from(r.unpriced))
+            .bind(to_i64(r.latency_ms));
     }
     q.execute(&mut *conn).await?;
     Ok(())
@@ -479,39 +558,22 @@ impl Store for SqlStore {
         if records.is_empty() {
             return Ok(());
         }
-        let t = tenant.as_str().to_owned();
+        if self.backend == Backend::Sqlite && records.len() <= USAGE_ROWS {
+            // One statement is atomic by itself: no transaction round trips (and no RLS to
+            // scope on SQLite).
+            let mut conn = self.pool.acquire().await.map_err(other)?;
+            return insert_usage_chunk(&mut conn, tenant, records, self.backend)
+                .await
+                .map_err(other);
+        }
+        let t = tenant.clone();
         let records = records.to_vec();
         let backend = self.backend;
         self.scoped(tenant, move |c| {
             Box::pin(async move {
                 // Multi-row inserts in chunks: one round trip per chunk, not per record.
-                for chunk in records.chunks(64) {
-                    let mut sql = String::from(
-                        "INSERT INTO usage_records (tenant_id, at_ms, user_ref, api_key_id, source, provider, \
-                         model, purpose, input_tokens, output_tokens, cost_micros, status, degraded, unpriced, \
-                         latency_ms) VALUES ",
-                    );
-                    sql.push_str(&values_clause(chunk.len(), 15, backend));
-                    let mut q = sqlx::query(&sql);
-                    for r in chunk {
-                        q = q
-                            .bind(t.clone())
-                            .bind(r.at_ms)
-                            .bind(r.user_ref.clone())
-                            .bind(r.api_key_id.clone())
-                            .bind(r.source.clone())
-                            .bind(r.provider.clone())
-                            .bind(r.model.clone())
-                            .bind(r.purpose.clone())
-                            .bind(to_i64(r.input_tokens))
-                            .bind(to_i64(r.output_tokens))
-                            .bind(to_i64(r.cost_micros))
-                            .bind(r.status.clone())
-                            .bind(i64::from(r.degraded))
-                            .bind(i64::from(r.unpriced))
-                            .bind(to_i64(r.latency_ms));
-                    }
-                    q.execute(&mut *c).await?;
+                for chunk in records.chunks(USAGE_ROWS) {
+                    insert_usage_chunk(c, &t, chunk, backend).await?;
                 }
                 Ok(())
             })

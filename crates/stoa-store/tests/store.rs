@@ -275,6 +275,14 @@ async fn ledger_suite(store: &SqlStore) {
 
     let exec = |sql: String| async move { sqlx::query(&sql).execute(store.pool()).await.unwrap() };
     let broken_at = || async { stoa_core::verify_chain(store).await.unwrap() };
+    // Rewrites the chain from scratch, as a process that has never appended would.
+    let restore = |entries: Vec<AuditEvent>| async move {
+        exec("DELETE FROM audit_log".into()).await;
+        SqlStore::with_pool(store.pool().clone(), store.backend_kind())
+            .audit_append(&entries)
+            .await
+            .unwrap();
+    };
 
     // Each tamper starts from a pristine copy of the chain.
     let pristine = store.audit_scan(0, 1_000).await.unwrap();
@@ -291,29 +299,17 @@ async fn ledger_suite(store: &SqlStore) {
     exec("UPDATE audit_log SET detail = '{\"n\":100000}' WHERE seq = 8".into()).await;
     assert!(matches!(broken_at().await, Verdict::Broken { seq: 8, .. }), "edited detail");
 
-    exec("DELETE FROM audit_log".into()).await;
-    store
-        .audit_append(&pristine.iter().map(|e| e.event.clone()).collect::<Vec<_>>())
-        .await
-        .unwrap();
+    restore(pristine.iter().map(|e| e.event.clone()).collect()).await;
     exec("DELETE FROM audit_log WHERE seq = 120".into()).await;
     assert!(matches!(broken_at().await, Verdict::Broken { seq: 121, .. }), "removed entry");
 
-    exec("DELETE FROM audit_log".into()).await;
-    store
-        .audit_append(&pristine.iter().map(|e| e.event.clone()).collect::<Vec<_>>())
-        .await
-        .unwrap();
+    restore(pristine.iter().map(|e| e.event.clone()).collect()).await;
     exec("UPDATE audit_log SET seq = -1 WHERE seq = 10".into()).await;
     exec("UPDATE audit_log SET seq = 10 WHERE seq = 11".into()).await;
     exec("UPDATE audit_log SET seq = 11 WHERE seq = -1".into()).await;
     assert!(matches!(broken_at().await, Verdict::Broken { seq: 10, .. }), "reordered entries");
 
-    exec("DELETE FROM audit_log".into()).await;
-    store
-        .audit_append(&pristine.iter().map(|e| e.event.clone()).collect::<Vec<_>>())
-        .await
-        .unwrap();
+    restore(pristine.iter().map(|e| e.event.clone()).collect()).await;
     assert_eq!(stoa_core::verify_chain(store).await.unwrap(), Verdict::Intact { entries: 201 });
 
     // Unfinalized pending entries are found; a final entry that refers to one closes it.
@@ -327,6 +323,77 @@ async fn ledger_suite(store: &SqlStore) {
         .unwrap();
     let open: Vec<i64> = store.audit_unfinalized().await.unwrap().iter().map(|e| e.seq).collect();
     assert_eq!(open, vec![p2]);
+}
+
+/// Two writers on one ledger (a server and a CLI beside it, or two replicas): whatever either
+/// remembers of the head, the chain stays linear; a writer whose head is stale fails without
+/// writing, and its retry lands on the true head.
+async fn two_writers(a: &SqlStore, b: &SqlStore) {
+    use stoa_core::audit::{AuditEvent, Verdict};
+    let ev = |n: u64| AuditEvent {
+        action: "x".into(),
+        status: "ok".into(),
+        output_tokens: n,
+        ..AuditEvent::default()
+    };
+    let before = a.audit_head().await.unwrap().map_or(0, |h| h.0);
+    assert_eq!(a.audit_append(&[ev(1), ev(2)]).await.unwrap()[1].seq, before + 2);
+    assert_eq!(b.audit_append(&[ev(3)]).await.unwrap()[0].seq, before + 3);
+    let second = a.audit_append(&[ev(4)]).await;
+    let seq = match second {
+        Ok(entries) => entries[0].seq,
+        Err(_) => a.audit_append(&[ev(4)]).await.unwrap()[0].seq,
+    };
+    assert_eq!(seq, before + 4);
+    assert_eq!(a.audit_append(&[ev(5)]).await.unwrap()[0].seq, before + 5);
+    let n = u64::try_from(before + 5).unwrap();
+    assert_eq!(stoa_core::verify_chain(a).await.unwrap(), Verdict::Intact { entries: n });
+    let rows = a.audit_scan(before, 100).await.unwrap();
+    let tokens: Vec<u64> = rows.iter().map(|e| e.event.output_tokens).collect();
+    assert_eq!(tokens, vec![1, 2, 3, 4, 5], "each event exactly once");
+}
+
+#[tokio::test]
+async fn sqlite_two_writers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stoa.db");
+    let a = SqlStore::open_sqlite(&path).await.unwrap();
+    a.migrate().await.unwrap();
+    let b = SqlStore::open_sqlite(&path).await.unwrap();
+    two_writers(&a, &b).await;
+
+    // Rows removed under a writer that remembers the head: its next entries still chain onto
+    // the head it wrote, so verification shows the removal instead of a fresh chain hiding it.
+    sqlx::query("DELETE FROM audit_log").execute(a.pool()).await.unwrap();
+    let after = a
+        .audit_append(&[stoa_core::audit::AuditEvent {
+            action: "x".into(),
+            status: "ok".into(),
+            ..Default::default()
+        }])
+        .await
+        .unwrap();
+    assert_eq!(after[0].seq, 6);
+    assert!(matches!(
+        stoa_core::verify_chain(&a).await.unwrap(),
+        stoa_core::audit::Verdict::Broken { .. }
+    ));
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn postgres_two_writers() {
+    let Some(db) = test_support::PgDb::create("stoa-store::postgres_two_writers").await else {
+        return;
+    };
+    let a = SqlStore::open_postgres(&db.url).await.unwrap();
+    a.migrate().await.unwrap();
+    let b = SqlStore::open_postgres(&db.url).await.unwrap();
+    two_writers(&a, &b).await;
+    a.close().await;
+    b.close().await;
+    db.drop_db().await;
 }
 
 #[tokio::test]
