@@ -99,6 +99,9 @@ pub struct Limit {
 pub struct Reservation {
     pub keys: Vec<CounterKey>,
     pub amount: u64,
+    /// The counters' own mark of this reservation, if they keep one (Redis: a key that says
+    /// it is held, so a reserve whose answer was lost can be undone exactly once).
+    pub hold: Option<String>,
 }
 
 /// A refused reservation.
@@ -244,7 +247,7 @@ impl Counters for LocalCounters {
         if map.len() > 100_000 {
             map.retain(|k, _| k.end_ms() > now_ms);
         }
-        Ok(Reservation { keys: limits.iter().map(|l| l.key.clone()).collect(), amount })
+        Ok(Reservation { keys: limits.iter().map(|l| l.key.clone()).collect(), amount, hold: None })
     }
 
     async fn settle(&self, r: &Reservation, actual: u64) {

@@ -10,7 +10,9 @@
 //!   without room (remaining = max − used − reserved, `retry_after` = until the window's end, at
 //!   least 1 s), else adds `amount` to `reserved` on all of them. Each reserve sets the counter's
 //!   TTL to (window end − now + 1 day), so finished windows expire; `seed` sets it to (window
-//!   length + 1 day), an upper bound that needs no clock.
+//!   length + 1 day), an upper bound that needs no clock. A successful reserve also sets a hold
+//!   key `{prefix}hold:{random}` (the amount, one hour TTL), named in the [`Reservation`];
+//!   settle and release delete it.
 //! - `settle` (reserved −= amount saturating at 0, used += actual) and `release` (reserved −=
 //!   amount) touch only counters that still exist: a counter that has expired or was flushed is
 //!   not recreated, so the next reserve asks for a baseline from the usage records instead of
@@ -36,10 +38,13 @@
 //! [`redis::aio::ConnectionManager`] reconnects by itself in the background.
 //!
 //! - `reserve` → [`ReserveError::Unavailable`]: the gateway answers 503 (fail closed). A reserve
-//!   that timed out after Redis ran it stays held until the counter expires: budgets err on the
-//!   side of refusing, never of overspending.
-//! - `hit_rate` → `Err(1 s)`, logged at warn: rate limiting fails closed too. (The trait has no
-//!   other way to say it; a `Retry-After` of one second is the distinguishable outcome.)
+//!   whose answer did not arrive may still have run; it is undone by a release that acts only
+//!   if its hold key exists (so at most once, and never for a reserve that did not happen),
+//!   sent on the same connection right after (Redis runs it after the reserve) and retried in
+//!   the background for ten seconds. If that fails too, the tokens stay held until the counter
+//!   expires: budgets err on the side of refusing, never of overspending.
+//! - `hit_rate` → [`RateRefusal::Unavailable`], logged at warn: rate limiting fails closed too
+//!   (503 `budget_unavailable`, not 429).
 //! - `settle` / `release` / `seed` → logged at error or warn and otherwise ignored (no panic);
 //!   the held amount stays until the counter's TTL, and a missing seed is asked for again.
 //! - `current` → `None`, logged at warn.
@@ -63,6 +68,11 @@ const MAX_EXACT: u64 = (1 << 53) - 1;
 /// An amount above any (clamped) maximum: always refused, still exact as a double.
 const AMOUNT_CEILING: u64 = 1 << 53;
 const DAY_MS: i64 = 86_400_000;
+/// How long a reservation's hold key lives: longer than any call (a call settles or releases
+/// it), short enough that holds of calls lost with their replica do not pile up.
+const HOLD_TTL_MS: u64 = 3_600_000;
+/// Attempts to undo a reserve whose answer was lost, a second apart.
+const UNDO_ATTEMPTS: u32 = 10;
 /// An idle bucket is full after 60 s of the callers' clock; the slack absorbs clock skew.
 const BUCKET_TTL_MS: u64 = 120_000;
 
@@ -230,6 +240,10 @@ impl RedisCounters {
             inv.key(self.counter_key(k));
         }
         inv.arg(r.amount.min(AMOUNT_CEILING)).arg(actual.min(MAX_EXACT));
+        match &r.hold {
+            Some(hold) => inv.key(hold).arg("1"),
+            None => inv.arg("0"),
+        };
         if let Err(error) = self.run::<i64>(&inv).await {
             tracing::error!(
                 %error,
@@ -238,6 +252,40 @@ impl RedisCounters {
                 "budget counters not updated; the held tokens stay until the counters expire"
             );
         }
+    }
+
+    /// Undoes a reserve whose answer did not arrive (it may or may not have run): releases it
+    /// only if its hold key exists, so at most once and never a reserve that did not happen.
+    /// Sent on the same connection as the reserve, so Redis runs it after the reserve if the
+    /// reserve was sent at all; retried in the background for a while if Redis is away.
+    fn undo_lost_reserve(&self, keys: Vec<String>, hold: String, amount: u64) {
+        let (conn, script, timeout) =
+            (self.conn.clone(), self.scripts.settle.clone(), self.timeout);
+        tokio::spawn(async move {
+            let mut inv = script.prepare_invoke();
+            for k in &keys {
+                inv.key(k);
+            }
+            inv.key(&hold).arg(amount.min(AMOUNT_CEILING)).arg(0).arg("2");
+            for attempt in 0..UNDO_ATTEMPTS {
+                let mut c = conn.clone();
+                match tokio::time::timeout(timeout, inv.invoke_async::<i64>(&mut c)).await {
+                    Ok(Ok(undone)) => {
+                        if undone == 1 {
+                            tracing::info!("a reserve whose answer was lost has been released");
+                        }
+                        return;
+                    }
+                    _ if attempt + 1 < UNDO_ATTEMPTS => {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    _ => tracing::warn!(
+                        "a reserve whose answer was lost could not be released; its tokens stay \
+                         held until its hold expires"
+                    ),
+                }
+            }
+        });
     }
 }
 
@@ -290,21 +338,32 @@ impl Counters for RedisCounters {
         now_ms: i64,
     ) -> Result<Reservation, ReserveError> {
         if limits.is_empty() {
-            return Ok(Reservation { keys: Vec::new(), amount });
+            return Ok(Reservation { keys: Vec::new(), amount, hold: None });
         }
+        let hold = format!("{}hold:{}", self.prefix, stoa_core::trace::random_id::<12>());
+        let keys: Vec<String> = limits.iter().map(|l| self.counter_key(&l.key)).collect();
         let mut inv = self.scripts.reserve.prepare_invoke();
         inv.arg(amount.min(AMOUNT_CEILING));
-        for l in limits {
-            inv.key(self.counter_key(&l.key));
+        for (l, k) in limits.iter().zip(&keys) {
+            inv.key(k);
             inv.arg(l.max.min(MAX_EXACT)).arg(counter_ttl_ms(&l.key, now_ms));
         }
-        let reply: Vec<i64> = self.run(&inv).await.map_err(|error| {
-            tracing::warn!(%error, "budget reservation refused: counters unavailable");
-            ReserveError::Unavailable(error)
-        })?;
+        inv.key(&hold).arg(HOLD_TTL_MS);
+        let reply: Vec<i64> = match self.run(&inv).await {
+            Ok(reply) => reply,
+            Err(error) => {
+                tracing::warn!(%error, "budget reservation refused: counters unavailable");
+                self.undo_lost_reserve(keys, hold, amount);
+                return Err(ReserveError::Unavailable(error));
+            }
+        };
         let unexpected = || ReserveError::Unavailable("redis: unexpected reserve reply".into());
         match reply.as_slice() {
-            [0] => Ok(Reservation { keys: limits.iter().map(|l| l.key.clone()).collect(), amount }),
+            [0] => Ok(Reservation {
+                keys: limits.iter().map(|l| l.key.clone()).collect(),
+                amount,
+                hold: Some(hold),
+            }),
             [1, missing @ ..] if !missing.is_empty() => missing
                 .iter()
                 .map(|&i| limit_at(limits, i).map(|l| l.key.clone()))

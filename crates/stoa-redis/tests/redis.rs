@@ -418,7 +418,7 @@ async fn assert_fails_closed(c: &RedisCounters, bound: Duration) {
     assert_fast(started, bound);
 
     let started = Instant::now();
-    let r = stoa_core::budget::Reservation { keys: vec![l.key.clone()], amount: 1 };
+    let r = stoa_core::budget::Reservation { keys: vec![l.key.clone()], amount: 1, hold: None };
     c.settle(&r, 1).await;
     c.release(&r).await;
     c.seed(&l.key, 0).await;
@@ -438,6 +438,81 @@ async fn closed_port_fails_cleanly() {
     let c = RedisCounters::connect_lazy(url, "stoa:", RedisOptions::default()).unwrap();
     assert!(!format!("{c:?}").contains("hunter2"));
     assert_fails_closed(&c, Duration::from_millis(1_500)).await;
+}
+
+/// A TCP relay to Redis that can hold Redis's answers back (commands go through at once): a
+/// reserve whose answer is late has run, but the gateway has given up on it.
+async fn slow_answers(redis_url: &str, delay: Arc<std::sync::atomic::AtomicU64>) -> String {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let info = redis::Client::open(redis_url).unwrap().get_connection_info().clone();
+    let upstream = match info.addr() {
+        redis::ConnectionAddr::Tcp(host, port) => format!("{host}:{port}"),
+        other => panic!("a TCP Redis URL is needed, not {other:?}"),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("redis://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let server = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+            let (mut cr, mut cw) = client.into_split();
+            let (mut sr, mut sw) = server.into_split();
+            tokio::spawn(async move { tokio::io::copy(&mut cr, &mut sw).await });
+            let delay = delay.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n @ 1..) = sr.read(&mut buf).await {
+                    let ms = delay.load(Ordering::Relaxed);
+                    if ms > 0 {
+                        tokio::time::sleep(Duration::from_millis(ms)).await;
+                    }
+                    if cw.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_reserve_whose_answer_is_lost_is_undone_once() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let Some(ctx) = Ctx::new("a_reserve_whose_answer_is_lost_is_undone_once") else { return };
+    let delay = Arc::new(AtomicU64::new(0));
+    let url = slow_answers(&ctx.url, delay.clone()).await;
+    let options = RedisOptions {
+        command_timeout: Duration::from_millis(200),
+        connect_timeout: Duration::from_secs(2),
+    };
+    let slow = RedisCounters::connect_with(&url, &ctx.prefix, options).await.unwrap();
+    let direct = ctx.patient_counters().await;
+    let l = limit("acme", 1_000);
+    direct.seed(&l.key, 100).await;
+    let kept = direct.reserve(std::slice::from_ref(&l), 5, NOV_23_NOON).await.unwrap();
+    assert_eq!(direct.current(&l.key).await, Some(105));
+
+    // Redis runs the reserve; its answer comes after the gateway stopped waiting.
+    delay.store(700, Ordering::Relaxed);
+    assert!(matches!(
+        slow.reserve(std::slice::from_ref(&l), 10, NOV_23_NOON).await,
+        Err(ReserveError::Unavailable(_))
+    ));
+    // The undo lands once (its own answer is late too, so it is retried: the retry finds the
+    // hold gone and changes nothing), and never touches the reservation that is still held.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while direct.current(&l.key).await != Some(105) {
+        assert!(Instant::now() < deadline, "the lost reserve was never undone");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(direct.current(&l.key).await, Some(105), "undone exactly once");
+    delay.store(0, Ordering::Relaxed);
+    direct.settle(&kept, 5).await;
+    assert_eq!(direct.current(&l.key).await, Some(105));
+    // Settled and undone reservations leave no hold keys behind; only the counter remains.
+    assert_eq!(ctx.cleanup().await, 1);
 }
 
 #[tokio::test]

@@ -34,6 +34,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// A ledger head: its `seq` and hash.
+type LedgerHead = (i64, [u8; 32]);
+
 /// The SQL store. Cheap to clone (a pool handle).
 #[derive(Clone, Debug)]
 pub struct SqlStore {
@@ -41,7 +44,7 @@ pub struct SqlStore {
     backend: Backend,
     /// SQLite: the ledger head this process last wrote or read, so an append is one statement
     /// (see [`SqlStore::audit_append_sqlite`]). `None`: read it first.
-    ledger_head: Arc<Mutex<Option<(i64, [u8; 32])>>>,
+    ledger_head: Arc<Mutex<Option<LedgerHead>>>,
 }
 
 fn other(e: sqlx::Error) -> StoreError {
@@ -145,10 +148,7 @@ impl SqlStore {
         result
     }
 
-    async fn audit_append_sqlite_tx(
-        &self,
-        events: &[AuditEvent],
-    ) -> StoreResult<Vec<LedgerEntry>> {
+    async fn audit_append_sqlite_tx(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {
         let mut conn = self.pool.acquire().await.map_err(other)?;
         conn.execute("BEGIN IMMEDIATE").await.map_err(other)?;
         let result = async {
