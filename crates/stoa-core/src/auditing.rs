@@ -233,24 +233,33 @@ impl Core {
         self.audited(p, p.tenant.as_ref(), Action::AuditRead, None, r).await
     }
 
-    /// Finalizes pending entries a crashed process left behind as `interrupted` (on start).
+    /// Finalizes as `interrupted` the pending entries whose calls will never finish, and
+    /// returns how many.
     ///
-    /// On one machine (SQLite) every orphan is this process's own. With several replicas an
-    /// orphan may be another replica's call still in flight, so only orphans older than
-    /// `orphan_age` are finalized; `serve` repeats this periodically so a replica that died and
-    /// never came back has its calls finalized too.
-    pub async fn recover_interrupted(&self) -> Result<usize> {
-        let cutoff = match self.store.backend() {
-            "sqlite" => i64::MAX,
-            _ => now_ms() - i64::try_from(self.config.orphan_age.as_millis()).unwrap_or(i64::MAX),
+    /// On one machine (SQLite) every orphan is this process's own: at [`Recovery::Start`] and
+    /// [`Recovery::Shutdown`] (no call of ours in flight) all are finalized. With several
+    /// replicas an orphan may be another replica's call still in flight, and [`Recovery::Periodic`]
+    /// runs while our own calls are, so then only orphans older than `orphan_age` are finalized;
+    /// `serve` repeats this periodically so a replica that died and never came back has its
+    /// calls finalized too.
+    ///
+    /// Only entries after the watermark are looked at (every pending entry at or below it is
+    /// finalized); it then moves up to the head read before the scan, or to just below the
+    /// oldest entry spared, so start-up time does not grow with the ledger.
+    pub async fn recover_interrupted(&self, when: Recovery) -> Result<usize> {
+        let all = self.store.backend() == "sqlite" && when != Recovery::Periodic;
+        let cutoff = if all {
+            i64::MAX
+        } else {
+            now_ms() - i64::try_from(self.config.orphan_age.as_millis()).unwrap_or(i64::MAX)
         };
-        let pending: Vec<LedgerEntry> = self
-            .store
-            .audit_unfinalized()
-            .await?
-            .into_iter()
-            .filter(|e| e.event.at_ms < cutoff)
-            .collect();
+        // Final entries still queued must be seen as such.
+        self.ledger.flush().await;
+        let after = self.store.audit_finalized_through().await?;
+        let head = self.store.audit_head().await?.map_or(0, |(seq, _)| seq);
+        let open = self.store.audit_unfinalized(after, head).await?;
+        let (pending, spared): (Vec<LedgerEntry>, Vec<LedgerEntry>) =
+            open.into_iter().partition(|e| e.event.at_ms < cutoff);
         for entry in &pending {
             let mut e = entry.event.clone();
             e.at_ms = now_ms();
@@ -264,6 +273,10 @@ impl Core {
                 entries = pending.len(),
                 "finalized interrupted calls from a previous run"
             );
+        }
+        let through = spared.first().map_or(head, |e| e.seq - 1);
+        if through > after {
+            self.store.set_audit_finalized_through(through).await?;
         }
         Ok(pending.len())
     }
@@ -291,4 +304,15 @@ pub async fn verify_chain(store: &dyn Store) -> Result<Verdict> {
             Err((bad, reason)) => return Ok(Verdict::Broken { seq: bad, reason }),
         }
     }
+}
+
+/// When [`Core::recover_interrupted`] runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// Before serving: none of this process's calls is in flight.
+    Start,
+    /// While serving (hourly).
+    Periodic,
+    /// After the server stopped and its calls finished (or were cut at the deadline).
+    Shutdown,
 }

@@ -30,7 +30,7 @@ pub mod tenant;
 pub mod trace;
 pub mod usage;
 
-pub use auditing::verify_chain;
+pub use auditing::{Recovery, verify_chain};
 pub use error::{Error, Result};
 pub use identity::{Credential, Principal};
 pub use ids::{ApiKeyId, Subject, TenantId};

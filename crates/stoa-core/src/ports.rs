@@ -143,8 +143,13 @@ pub trait Store: Send + Sync + 'static {
     async fn audit_scan(&self, after: i64, limit: u32) -> StoreResult<Vec<LedgerEntry>>;
     /// Entries matching the filter, newest first.
     async fn audit_query(&self, filter: &AuditFilter) -> StoreResult<Vec<LedgerEntry>>;
-    /// Pending entries that no later entry finalizes (left by a crash).
-    async fn audit_unfinalized(&self) -> StoreResult<Vec<LedgerEntry>>;
+    /// Pending entries with `after < seq <= up_to` that no later entry finalizes (left by a
+    /// crash, or in flight).
+    async fn audit_unfinalized(&self, after: i64, up_to: i64) -> StoreResult<Vec<LedgerEntry>>;
+    /// Recovery's watermark: every pending entry with `seq` at or below it is finalized.
+    async fn audit_finalized_through(&self) -> StoreResult<i64>;
+    /// Raises the watermark to `seq` (never lowers it).
+    async fn set_audit_finalized_through(&self, seq: i64) -> StoreResult<()>;
 
     // Platform bootstrap.
     /// Stores a (sealed) platform secret unless one of that name exists; true if created.

@@ -384,15 +384,7 @@ impl Core {
         }
         let sent = call.send().await;
         trace_outcome(span.as_mut(), sent.as_ref().map(reqwest::Response::status));
-        let resp = sent.map_err(|e| Error::Upstream {
-            code: "upstream_unreachable",
-            message: if e.is_timeout() {
-                "the API did not answer in time".into()
-            } else {
-                "the API cannot be reached".into()
-            },
-            timeout: e.is_timeout(),
-        })?;
+        let resp = sent.map_err(|e| unreachable_api(&e))?;
         let status = resp.status().as_u16();
         let mut body = Vec::new();
         let mut stream = resp.bytes_stream();
@@ -609,17 +601,7 @@ impl Core {
                     echo: true,
                 });
             }
-            Err(e) => {
-                return Err(Error::Upstream {
-                    code: "upstream_unreachable",
-                    message: if e.is_timeout() {
-                        "the API did not answer in time".into()
-                    } else {
-                        "the API cannot be reached".into()
-                    },
-                    timeout: e.is_timeout(),
-                });
-            }
+            Err(e) => return Err(unreachable_api(&e)),
         };
         let status = resp.status().as_u16();
         let content_type =
@@ -656,6 +638,19 @@ fn traced(
     match crate::trace::outgoing_traceparent(span.as_ref()) {
         Some(tp) => (call.header("traceparent", tp), span),
         None => (call, span),
+    }
+}
+
+/// A tenant's API that did not answer (no response at all), in the caller's error shape.
+fn unreachable_api(e: &reqwest::Error) -> Error {
+    Error::Upstream {
+        code: "upstream_unreachable",
+        message: if e.is_timeout() {
+            "the API did not answer in time".into()
+        } else {
+            "the API cannot be reached".into()
+        },
+        timeout: e.is_timeout(),
     }
 }
 

@@ -1056,15 +1056,39 @@ impl Store for SqlStore {
         rows.iter().map(rows::ledger_entry).collect()
     }
 
-    async fn audit_unfinalized(&self) -> StoreResult<Vec<LedgerEntry>> {
+    async fn audit_unfinalized(&self, after: i64, up_to: i64) -> StoreResult<Vec<LedgerEntry>> {
         let rows = sqlx::query(&format!(
-            "SELECT {AUDIT_COLS} FROM audit_log p WHERE p.status = 'pending' AND NOT EXISTS \
+            "SELECT {AUDIT_COLS} FROM audit_log p WHERE p.status = 'pending' AND p.seq > $1 \
+             AND p.seq <= $2 AND NOT EXISTS \
              (SELECT 1 FROM audit_log f WHERE f.refers_to = p.seq) ORDER BY p.seq"
         ))
+        .bind(after)
+        .bind(up_to)
         .fetch_all(&self.pool)
         .await
         .map_err(other)?;
         rows.iter().map(rows::ledger_entry).collect()
+    }
+
+    async fn audit_finalized_through(&self) -> StoreResult<i64> {
+        let seq: Option<i64> =
+            sqlx::query_scalar("SELECT seq FROM audit_marks WHERE name = 'finalized_through'")
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(other)?;
+        Ok(seq.unwrap_or(0))
+    }
+
+    async fn set_audit_finalized_through(&self, seq: i64) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_marks (name, seq) VALUES ('finalized_through', $1) \
+             ON CONFLICT (name) DO UPDATE SET seq = excluded.seq WHERE audit_marks.seq < excluded.seq",
+        )
+        .bind(seq)
+        .execute(&self.pool)
+        .await
+        .map_err(other)?;
+        Ok(())
     }
 
     async fn put_secret_if_absent(&self, name: &str, value: &[u8]) -> StoreResult<bool> {

@@ -57,6 +57,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_audit_pending.sql"),
         include_str!("../migrations/postgres/0008_audit_pending.sql"),
     ),
+    (
+        9,
+        "audit_marks",
+        include_str!("../migrations/sqlite/0009_audit_marks.sql"),
+        include_str!("../migrations/postgres/0009_audit_marks.sql"),
+    ),
 ];
 
 pub(crate) fn migrator(backend: Backend) -> Migrator {

@@ -321,8 +321,16 @@ async fn ledger_suite(store: &SqlStore) {
         .append(AuditEvent { status: "ok".into(), refers_to: Some(p1), ..pending.clone() })
         .await
         .unwrap();
-    let open: Vec<i64> = store.audit_unfinalized().await.unwrap().iter().map(|e| e.seq).collect();
+    let open: Vec<i64> =
+        store.audit_unfinalized(0, i64::MAX).await.unwrap().iter().map(|e| e.seq).collect();
     assert_eq!(open, vec![p2]);
+    assert!(store.audit_unfinalized(p2, i64::MAX).await.unwrap().is_empty(), "after");
+    assert!(store.audit_unfinalized(0, p2 - 1).await.unwrap().is_empty(), "up to");
+    // The watermark starts at 0 and only rises.
+    assert_eq!(store.audit_finalized_through().await.unwrap(), 0);
+    store.set_audit_finalized_through(p1).await.unwrap();
+    store.set_audit_finalized_through(p1 - 1).await.unwrap();
+    assert_eq!(store.audit_finalized_through().await.unwrap(), p1);
 }
 
 /// Two writers on one ledger (a server and a CLI beside it, or two replicas): whatever either

@@ -487,8 +487,9 @@ fn purge_periodically(core: std::sync::Arc<stoa_core::Core>) {
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "retention purge failed"),
             }
-            // Cluster mode: calls of replicas that died are finalized once they are old enough.
-            if let Err(e) = core.recover_interrupted().await {
+            // Calls of replicas that died (cluster), or cut off in some other way, are finalized
+            // once they are old enough; the watermark moves up, keeping start-up short.
+            if let Err(e) = core.recover_interrupted(stoa_core::Recovery::Periodic).await {
                 tracing::error!(error = %e, "finalizing interrupted calls failed");
             }
         }

@@ -114,7 +114,7 @@ pub async fn build(config: &Config) -> anyhow::Result<(Arc<Core>, Vec<Item>)> {
             core.with_counters(Arc::new(counters)).with_broadcast(Arc::new(broadcast))
         }
     };
-    core.recover_interrupted()
+    core.recover_interrupted(stoa_core::Recovery::Start)
         .await
         .map_err(|e| anyhow::anyhow!("cannot finalize interrupted calls: {e}"))?;
     let core = Arc::new(core);
@@ -238,6 +238,11 @@ impl Server {
                 tracing::warn!("shutdown deadline reached with requests still in flight");
                 self.task.abort();
             }
+        }
+        // The calls of this server are over: finalize what they left (cut at the deadline), so
+        // the next start has nothing to look at.
+        if let Err(e) = self.core.recover_interrupted(stoa_core::Recovery::Shutdown).await {
+            tracing::error!(error = %e, "finalizing interrupted calls at shutdown failed");
         }
         self.core.shutdown().await;
         Ok(())

@@ -179,6 +179,44 @@ async fn pending_calls_of_a_crash_are_finalized_as_interrupted() {
     srv.stop().await;
 }
 
+/// While serving, recovery spares a call in flight (it is young), and the watermark stays
+/// below it; a stopped server finalizes what its calls left, and the next start has nothing to
+/// look at before the watermark.
+#[tokio::test]
+async fn recovery_while_serving_spares_calls_in_flight() {
+    use stoa_core::Recovery;
+    let srv = TestServer::start().await;
+    srv.create_tenant("acme").await;
+    let core = srv.core();
+    let store = core.store().clone();
+    let ledger = stoa_core::audit::Ledger::open(store.clone()).await.unwrap();
+    let pending = |at_ms| stoa_core::audit::AuditEvent {
+        at_ms,
+        tenant: Some("acme".into()),
+        action: "llm.call".into(),
+        status: "pending".into(),
+        ..Default::default()
+    };
+    let now = stoa_core::clock::now_ms();
+    let old = ledger.append(pending(now - 3_600_000)).await.unwrap();
+    let in_flight = ledger.append(pending(now)).await.unwrap();
+    assert_eq!(core.recover_interrupted(Recovery::Periodic).await.unwrap(), 1, "only the old one");
+    let mark = store.audit_finalized_through().await.unwrap();
+    assert_eq!(mark, in_flight - 1, "the watermark stops below the call in flight");
+    assert_eq!(core.recover_interrupted(Recovery::Periodic).await.unwrap(), 0, "once");
+    assert_eq!(core.recover_interrupted(Recovery::Shutdown).await.unwrap(), 1);
+    assert!(store.audit_finalized_through().await.unwrap() >= in_flight);
+    let (_, page) = audit(&srv, &srv.admin(), "?action=llm.call", None).await;
+    let finals: Vec<i64> = entries(&page)
+        .iter()
+        .filter(|e| e["status"] == "interrupted")
+        .map(|e| e["refers_to"].as_i64().unwrap())
+        .collect();
+    assert_eq!(finals.len(), 2);
+    assert!(finals.contains(&old) && finals.contains(&in_flight), "{finals:?}");
+    srv.stop().await;
+}
+
 /// Cluster mode: a restarting replica finalizes only orphans too old to be another replica's
 /// call in flight.
 #[tokio::test]

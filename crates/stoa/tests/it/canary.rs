@@ -39,14 +39,7 @@ async fn canary_keys_never_leak() {
     let mut cmd = Command::new(bin);
     env(&mut cmd);
     let mut child = cmd.arg("serve").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = Vec::new();
-    let mut byte = [0u8; 1];
-    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
-        first.push(byte[0]);
-    }
-    let first = String::from_utf8(first).unwrap();
-    let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+    let url = crate::harness::served_url(child.stdout.as_mut().unwrap());
     let stderr = child.stderr.take().unwrap();
     let log_reader = std::thread::spawn(move || {
         let mut s = String::new();

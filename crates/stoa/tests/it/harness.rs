@@ -176,3 +176,19 @@ pub(crate) fn assert_error(
     assert_eq!(body["error"]["code"], want_code, "{body}");
     assert!(body["error"]["message"].is_string(), "{body}");
 }
+
+/// The base URL `stoa serve` prints on its first line of stdout (read byte by byte, so nothing
+/// after it is consumed).
+pub(crate) fn served_url(stdout: &mut std::process::ChildStdout) -> String {
+    use std::io::Read;
+    let (mut first, mut byte) = (Vec::new(), [0u8; 1]);
+    while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+        first.push(byte[0]);
+    }
+    let first = String::from_utf8(first).unwrap();
+    first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {first:?}"))
+        .to_owned()
+}

@@ -3,7 +3,6 @@
 //! children, every span carries `stoa.deployment_mode`, spans queued at SIGTERM are exported,
 //! and an unsupported protocol stops start-up.
 
-use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -123,13 +122,7 @@ impl Gateway {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let mut stdout = child.stdout.take().unwrap();
-        let (mut first, mut byte) = (Vec::new(), [0u8; 1]);
-        while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
-            first.push(byte[0]);
-        }
-        let first = String::from_utf8(first).unwrap();
-        let url = first.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_owned();
+        let url = crate::harness::served_url(child.stdout.as_mut().unwrap());
         Gateway { child, url, dir, env }
     }
 
