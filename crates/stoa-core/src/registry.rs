@@ -367,11 +367,10 @@ impl Core {
             .map_err(|e| Error::invalid("invalid_tool_arguments", e.to_string()))?;
         let method =
             reqwest::Method::from_bytes(req.method.as_str().as_bytes()).map_err(Error::internal)?;
-        let (call, mut span) = traced(
+        let (mut call, mut span) = traced(
             self.upstream.request(method, &req.url).timeout(std::time::Duration::from_secs(30)),
             || format!("{} {}", req.method.as_str(), tool.api),
         );
-        let mut call = call;
         for (k, v) in &req.headers {
             call = call.header(k, v);
         }

@@ -103,8 +103,9 @@ async fn trace_context(mut req: Request, next: axum::middleware::Next) -> axum::
         s.set("http.request.method", method.clone());
         s.set("http.route", route.clone());
     }
-    let mut resp = stoa_core::trace::TRACE.scope(ids.clone(), next.run(req)).await;
-    if let Ok(v) = axum::http::HeaderValue::from_str(&ids.traceparent()) {
+    let traceparent = ids.traceparent();
+    let mut resp = stoa_core::trace::TRACE.scope(ids, next.run(req)).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&traceparent) {
         resp.headers_mut().insert("traceparent", v);
     }
     let upstream =

@@ -253,13 +253,13 @@ const AUDIT_COLS: &str = "seq, at_ms, tenant_id, user_ref, action, status, code,
     input_tokens, output_tokens, cost_micros, latency_ms, fallback, trace_id, refers_to, detail, prev_hash, hash";
 const AUDIT_NCOLS: usize = 20;
 
-/// `(…),(…)` placeholders for a multi-row INSERT. SQLite gets anonymous `?`: numbered `$n`
-/// are named parameters there, and binding them looks each name up (quadratic in the batch).
 /// Ledger rows in one SQLite statement: 20 parameters each, under SQLite's limit of 32 766.
 const SQLITE_LEDGER_ROWS: usize = 1600;
 /// Usage rows in one statement: 15 parameters each (PostgreSQL allows 65 535).
 const USAGE_ROWS: usize = 2000;
 
+/// `(…),(…)` placeholders for a multi-row INSERT. SQLite gets anonymous `?`: numbered `$n`
+/// are named parameters there, and binding them looks each name up (quadratic in the batch).
 fn values_clause(rows: usize, cols: usize, backend: Backend) -> String {
     let mut sql = String::with_capacity(rows * cols * 4);
     for i in 0..rows {

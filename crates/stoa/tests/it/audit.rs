@@ -179,6 +179,17 @@ async fn pending_calls_of_a_crash_are_finalized_as_interrupted() {
     srv.stop().await;
 }
 
+/// A pending `llm.call` entry of `acme`, as a call in flight (or a crash) leaves it.
+fn pending(at_ms: i64) -> stoa_core::audit::AuditEvent {
+    stoa_core::audit::AuditEvent {
+        at_ms,
+        tenant: Some("acme".into()),
+        action: "llm.call".into(),
+        status: "pending".into(),
+        ..Default::default()
+    }
+}
+
 /// While serving, recovery spares a call in flight (it is young), and the watermark stays
 /// below it; a stopped server finalizes what its calls left, and the next start has nothing to
 /// look at before the watermark.
@@ -190,13 +201,6 @@ async fn recovery_while_serving_spares_calls_in_flight() {
     let core = srv.core();
     let store = core.store().clone();
     let ledger = stoa_core::audit::Ledger::open(store.clone()).await.unwrap();
-    let pending = |at_ms| stoa_core::audit::AuditEvent {
-        at_ms,
-        tenant: Some("acme".into()),
-        action: "llm.call".into(),
-        status: "pending".into(),
-        ..Default::default()
-    };
     let now = stoa_core::clock::now_ms();
     let old = ledger.append(pending(now - 3_600_000)).await.unwrap();
     let in_flight = ledger.append(pending(now)).await.unwrap();
@@ -228,13 +232,6 @@ async fn cluster_recovery_spares_young_pending_entries() {
     };
     srv.create_tenant("acme").await;
     let ledger = stoa_core::audit::Ledger::open(srv.core().store().clone()).await.unwrap();
-    let pending = |at_ms| stoa_core::audit::AuditEvent {
-        at_ms,
-        tenant: Some("acme".into()),
-        action: "llm.call".into(),
-        status: "pending".into(),
-        ..Default::default()
-    };
     let now = stoa_core::clock::now_ms();
     let old = ledger.append(pending(now - 3_600_000)).await.unwrap();
     let young = ledger.append(pending(now)).await.unwrap();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-fn stoa(dir: &std::path::Path) -> Command {
+pub(crate) fn stoa(dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_stoa"));
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -33,7 +33,7 @@ fn serve(dir: &std::path::Path) -> (Child, String, Vec<String>) {
     (child, url, std::iter::once(first).chain(rest).collect())
 }
 
-fn token(dir: &std::path::Path, args: &[&str]) -> String {
+pub(crate) fn token(dir: &std::path::Path, args: &[&str]) -> String {
     let out = stoa(dir).args(["token", "issue"]).args(args).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();

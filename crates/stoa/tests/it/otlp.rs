@@ -99,18 +99,12 @@ struct Gateway {
     child: Child,
     url: String,
     dir: tempfile::TempDir,
-    env: Vec<(String, String)>,
 }
 
 impl Gateway {
     fn command(dir: &std::path::Path, env: &[(String, String)]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_stoa"));
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("STOA_DATA_DIR", dir)
-            .env("STOA_LISTEN", "127.0.0.1:0")
-            .env("STOA_LOG", "warn")
-            .envs(env.iter().map(|(k, v)| (k, v)));
+        let mut c = crate::cli::stoa(dir);
+        c.envs(env.iter().map(|(k, v)| (k, v)));
         c
     }
 
@@ -123,15 +117,11 @@ impl Gateway {
             .spawn()
             .unwrap();
         let url = crate::harness::served_url(child.stdout.as_mut().unwrap());
-        Gateway { child, url, dir, env }
+        Gateway { child, url, dir }
     }
 
     fn admin(&self) -> String {
-        let out = Self::command(self.dir.path(), &self.env)
-            .args(["token", "issue", "--role", "cpi-admin", "--sub", "admin"])
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+        crate::cli::token(self.dir.path(), &["--role", "cpi-admin", "--sub", "admin"])
     }
 }
 
