@@ -6,16 +6,22 @@
 //! entry's fields as JSON with sorted keys, `seq` included. One writer task assigns `seq` and
 //! hashes in order, and commits batches in one transaction (group commit), so the chain is
 //! linear however many requests append at once. An LLM call's pending entry is awaited
-//! (fail-closed: no commit, no provider call); every other entry is queued.
+//! (fail-closed: no commit, no provider call). When few calls are open and the store can commit
+//! without waiting (embedded SQLite, nothing else writing), the pending entry is committed in
+//! the request's own thread, and so are the final entry and usage record, together; otherwise
+//! they go through the writers' batches. Every other entry is queued.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::TenantId;
 use crate::error::{Error, StoreError};
 use crate::ports::Store;
+use crate::usage::UsageRecord;
 
 /// What happened. `status` is `pending`, `ok`, `error:<class>`, `refused`, `interrupted`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -155,6 +161,23 @@ enum Msg {
 #[derive(Clone)]
 pub struct Ledger {
     tx: mpsc::Sender<Msg>,
+    store: Arc<dyn Store>,
+    /// LLM calls between their pending entry and their final one.
+    open_calls: Arc<AtomicUsize>,
+}
+
+/// With at most this many calls open (the caller's own included), entries are committed in
+/// place when the store can: a call alone gains more from skipping the hand-offs to the writer
+/// than the write costs its thread; calls that overlap gain more from group commits.
+const QUIET: usize = 4;
+
+/// A call counted as open (see [`Ledger::open_call`]) until this is dropped.
+pub struct OpenCall(Arc<AtomicUsize>);
+
+impl Drop for OpenCall {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl std::fmt::Debug for Ledger {
@@ -172,7 +195,9 @@ impl Ledger {
     pub async fn open(store: Arc<dyn Store>) -> Result<Self, StoreError> {
         store.audit_head().await?;
         let (tx, mut rx) = mpsc::channel::<Msg>(100_000);
+        let writer = store.clone();
         tokio::spawn(async move {
+            let store = writer;
             let mut buf = Vec::with_capacity(BATCH);
             while rx.recv_many(&mut buf, BATCH).await > 0 {
                 let mut events = Vec::with_capacity(buf.len());
@@ -214,11 +239,18 @@ impl Ledger {
                 }
             }
         });
-        Ok(Self { tx })
+        Ok(Self { tx, store, open_calls: Arc::default() })
     }
 
     /// Appends and waits for the commit; the entry's `seq`. Fail-closed callers refuse on error.
+    /// Committed in place when the store can do that without waiting (see
+    /// `Store::audit_append_now`), else through the writer's next batch.
     pub async fn append(&self, event: AuditEvent) -> Result<i64, Error> {
+        if self.quiet()
+            && let Some(entry) = self.store.audit_append_now(&event)
+        {
+            return Ok(entry.seq);
+        }
         let unavailable = || Error::Unavailable {
             code: "audit_unavailable",
             message: "the audit ledger cannot be written".into(),
@@ -226,6 +258,29 @@ impl Ledger {
         let (ack, wait) = oneshot::channel();
         self.tx.send(Msg::Append(Box::new(event), Some(ack))).await.map_err(|_| unavailable())?;
         wait.await.map_err(|_| unavailable())?.map_err(|_| unavailable())
+    }
+
+    /// A finished call's final entry and usage record in one commit, in place, when the store
+    /// can do that without waiting (`Store::record_call_now`); `false`: nothing was written,
+    /// and the caller queues both.
+    pub fn record_call_now(
+        &self,
+        fin: &AuditEvent,
+        tenant: &TenantId,
+        usage: &UsageRecord,
+    ) -> bool {
+        self.quiet() && self.store.record_call_now(fin, tenant, usage).is_some()
+    }
+
+    /// Counts an LLM call as open from before its pending entry until the guard is dropped,
+    /// after its final entry; how many are open decides between in-place and batched commits.
+    pub fn open_call(&self) -> OpenCall {
+        self.open_calls.fetch_add(1, Ordering::Relaxed);
+        OpenCall(self.open_calls.clone())
+    }
+
+    fn quiet(&self) -> bool {
+        self.open_calls.load(Ordering::Relaxed) <= QUIET
     }
 
     /// Queues an entry without waiting (failures are logged).

@@ -136,6 +136,8 @@ pub struct LlmResponse {
 
 /// Everything needed to settle a call, owned, so a stream can settle after the handler returns.
 pub(crate) struct Settlement {
+    /// Counts this call as open until it is recorded (see `audit::Ledger::open_call`).
+    pub(crate) _open: crate::audit::OpenCall,
     pub(crate) counters: Arc<dyn crate::budget::Counters>,
     pub(crate) usage: UsageWriter,
     pub(crate) prices: Arc<PriceTable>,
@@ -171,8 +173,6 @@ impl Settlement {
         self.record.unpriced = unpriced;
         self.record.status = status.to_owned();
         self.record.latency_ms = self.started.elapsed().as_millis() as u64;
-        let fin = self.final_entry(status);
-        self.ledger.record(fin).await;
         let m = stoa_metrics::global();
         let r = &self.record;
         m.llm(
@@ -195,7 +195,17 @@ impl Settlement {
                 );
             }
         }
-        self.usage.record(self.tenant.clone(), self.record).await;
+        let fin = self.final_entry(status);
+        self.record_call(fin).await;
+    }
+
+    /// The final ledger entry and the usage record: one commit in place when the store can
+    /// (no hand-off to the writers), else both queued.
+    async fn record_call(self, fin: crate::audit::AuditEvent) {
+        if !self.ledger.record_call_now(&fin, &self.tenant, &self.record) {
+            self.ledger.record(fin).await;
+            self.usage.record(self.tenant, self.record).await;
+        }
     }
 
     /// The ledger entry that completes the pending one, from the usage record.
@@ -354,6 +364,7 @@ impl Core {
         if !pii.is_empty() {
             pending.detail = Some(json!({"pii_redacted": pii}));
         }
+        let open = self.ledger.open_call();
         let pending_seq = match self.ledger.append(pending.clone()).await {
             Ok(seq) => seq,
             Err(e) => {
@@ -364,6 +375,7 @@ impl Core {
         *pending_written = true;
 
         let settlement = Settlement {
+            _open: open,
             counters: self.counters.clone(),
             usage: self.usage.clone(),
             prices: self.prices.clone(),
@@ -678,8 +690,7 @@ impl Settlement {
         self.record.status = status.clone();
         self.record.latency_ms = self.started.elapsed().as_millis() as u64;
         let fin = self.final_entry(&status);
-        self.ledger.record(fin).await;
-        self.usage.record(self.tenant, self.record).await;
+        self.record_call(fin).await;
     }
 }
 

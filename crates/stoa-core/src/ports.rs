@@ -137,6 +137,22 @@ pub trait Store: Send + Sync + 'static {
     /// Appends events in one transaction (all or none), chained onto the head read inside
     /// that transaction (`audit::chain`); several writers stay linear. Returns the entries.
     async fn audit_append(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>>;
+    /// Appends one event at once, in the caller's thread, where the backend can commit it in
+    /// microseconds without waiting for anything (embedded SQLite, its ledger connection free);
+    /// `None` otherwise — the caller then queues it for `audit_append` in a batch. Never blocks.
+    fn audit_append_now(&self, _event: &AuditEvent) -> Option<LedgerEntry> {
+        None
+    }
+    /// A finished call's final ledger entry and its usage record in one commit, in place, under
+    /// the same conditions as `audit_append_now`; `None`: nothing was written (queue both).
+    fn record_call_now(
+        &self,
+        _fin: &AuditEvent,
+        _tenant: &TenantId,
+        _usage: &UsageRecord,
+    ) -> Option<LedgerEntry> {
+        None
+    }
     /// The last entry's `seq` and hash.
     async fn audit_head(&self) -> StoreResult<Option<(i64, [u8; 32])>>;
     /// Entries with `seq > after`, in order, at most `limit` (verify, export).

@@ -6,12 +6,13 @@
 //! on PostgreSQL it also runs in a transaction with `stoa.tenant_id` set, which the RLS policies
 //! check. Both backends run the same test suite (`tests/store.rs`).
 
+mod ledger_file;
 mod migrations;
 mod rows;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -28,6 +29,8 @@ use stoa_core::{ApiKeyId, Tenant, TenantId};
 
 pub use migrations::MIGRATIONS;
 
+use ledger_file::LedgerFile;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -42,9 +45,10 @@ type LedgerHead = (i64, [u8; 32]);
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite: the ledger head this process last wrote or read, so an append is one statement
-    /// (see [`SqlStore::audit_append_sqlite`]). `None`: read it first.
-    ledger_head: Arc<Mutex<Option<LedgerHead>>>,
+    /// SQLite: the ledger's own connection (see `ledger_file`); `None` on PostgreSQL.
+    ledger: Option<Arc<LedgerFile>>,
+    /// SQLite: the database file.
+    path: Option<PathBuf>,
 }
 
 fn other(e: sqlx::Error) -> StoreError {
@@ -81,7 +85,13 @@ impl SqlStore {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, backend: Backend::Sqlite, ledger_head: Arc::default() })
+        let ledger = LedgerFile::open(path).map_err(|e| sqlx::Error::Configuration(e.into()))?;
+        Ok(Self {
+            pool,
+            backend: Backend::Sqlite,
+            ledger: Some(Arc::new(ledger)),
+            path: Some(path.to_owned()),
+        })
     }
 
     /// Connects to PostgreSQL (`postgres://…`).
@@ -92,12 +102,17 @@ impl SqlStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await?;
-        Ok(Self { pool, backend: Backend::Postgres, ledger_head: Arc::default() })
+        Ok(Self { pool, backend: Backend::Postgres, ledger: None, path: None })
     }
 
-    /// A store on an existing pool, remembering nothing (as a new process would).
-    pub fn with_pool(pool: AnyPool, backend: Backend) -> Self {
-        Self { pool, backend, ledger_head: Arc::default() }
+    /// Another handle on the same database that remembers nothing (as a new process would):
+    /// the same pool, and on SQLite a new ledger connection.
+    pub fn reopened(&self) -> Result<Self, StoreError> {
+        let ledger = match &self.path {
+            Some(path) => Some(Arc::new(LedgerFile::open(path)?)),
+            None => None,
+        };
+        Ok(Self { pool: self.pool.clone(), backend: self.backend, ledger, path: self.path.clone() })
     }
 
     /// The pool, for maintenance tools and tests that must reach under the port (e.g. to
@@ -116,74 +131,10 @@ impl SqlStore {
     }
 
     pub async fn close(&self) {
+        if let Some(ledger) = &self.ledger {
+            ledger.close();
+        }
         self.pool.close().await;
-    }
-
-    /// SQLite. The common case is one statement: the batch is chained onto the head this
-    /// process remembers and inserted by a single `INSERT` (atomic by itself, no transaction
-    /// round trips). `seq` is the primary key, so if anything else appended meanwhile (a CLI
-    /// beside the server) the first row collides, nothing is written, the remembered head is
-    /// dropped and the append fails; the ledger writer's retry reads the head again. Batches
-    /// too large for one statement, and appends with no remembered head, take the transaction
-    /// path: `BEGIN IMMEDIATE` takes the write lock before the head is read, so another process
-    /// appending to the same file waits instead of racing.
-    async fn audit_append_sqlite(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {
-        let remembered = *self.ledger_head.lock().unwrap_or_else(PoisonError::into_inner);
-        let result = match remembered {
-            Some(head) if events.len() <= SQLITE_LEDGER_ROWS => {
-                let entries = stoa_core::audit::chain(head, events);
-                let mut conn = self.pool.acquire().await.map_err(other)?;
-                insert_ledger_chunk(&mut conn, &entries, Backend::Sqlite)
-                    .await
-                    .map(|()| entries)
-                    .map_err(other)
-            }
-            _ => self.audit_append_sqlite_tx(events).await,
-        };
-        let mut head = self.ledger_head.lock().unwrap_or_else(PoisonError::into_inner);
-        *head = match &result {
-            Ok(entries) => entries.last().map(|e| (e.seq, e.hash)).or(*head),
-            Err(_) => None,
-        };
-        result
-    }
-
-    async fn audit_append_sqlite_tx(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {
-        let mut conn = self.pool.acquire().await.map_err(other)?;
-        conn.execute("BEGIN IMMEDIATE").await.map_err(other)?;
-        let result = async {
-            let head = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *conn)
-                .await?;
-            let head = match head {
-                None => (0, stoa_core::audit::GENESIS),
-                Some(row) => {
-                    let seq: i64 = row.try_get(0)?;
-                    let hash: Vec<u8> = row.try_get(1)?;
-                    let hash: [u8; 32] = hash
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| sqlx::Error::Decode("bad ledger hash".into()))?;
-                    (seq, hash)
-                }
-            };
-            let entries = stoa_core::audit::chain(head, events);
-            for chunk in entries.chunks(SQLITE_LEDGER_ROWS) {
-                insert_ledger_chunk(&mut conn, chunk, Backend::Sqlite).await?;
-            }
-            Ok::<_, sqlx::Error>(entries)
-        }
-        .await;
-        match result {
-            Ok(entries) => {
-                conn.execute("COMMIT").await.map_err(other)?;
-                Ok(entries)
-            }
-            Err(e) => {
-                let _ = conn.execute("ROLLBACK").await;
-                Err(other(e))
-            }
-        }
     }
 
     /// Runs one statement in a transaction scoped to `tenant`; the rows it affected.
@@ -252,9 +203,10 @@ const MSG_COLS: &str = "id, conversation_id, tenant_id, role, content_sealed, so
 const AUDIT_COLS: &str = "seq, at_ms, tenant_id, user_ref, action, status, code, provider, model, purpose, \
     input_tokens, output_tokens, cost_micros, latency_ms, fallback, trace_id, refers_to, detail, prev_hash, hash";
 const AUDIT_NCOLS: usize = 20;
+const USAGE_COLS: &str = "tenant_id, at_ms, user_ref, api_key_id, source, provider, model, purpose, \
+    input_tokens, output_tokens, cost_micros, status, degraded, unpriced, latency_ms";
+const USAGE_NCOLS: usize = 15;
 
-/// Ledger rows in one SQLite statement: 20 parameters each, under SQLite's limit of 32 766.
-const SQLITE_LEDGER_ROWS: usize = 1600;
 /// Usage rows in one statement: 15 parameters each (PostgreSQL allows 65 535).
 const USAGE_ROWS: usize = 2000;
 
@@ -327,12 +279,8 @@ async fn insert_usage_chunk(
     chunk: &[UsageRecord],
     backend: Backend,
 ) -> Result<(), sqlx::Error> {
-    let mut sql = String::from(
-        "INSERT INTO usage_records (tenant_id, at_ms, user_ref, api_key_id, source, provider, \
-         model, purpose, input_tokens, output_tokens, cost_micros, status, degraded, unpriced, \
-         latency_ms) VALUES ",
-    );
-    sql.push_str(&values_clause(chunk.len(), 15, backend));
+    let mut sql = format!("INSERT INTO usage_records ({USAGE_COLS}) VALUES ");
+    sql.push_str(&values_clause(chunk.len(), USAGE_NCOLS, backend));
     let mut q = sqlx::query(&sql);
     for r in chunk {
         q = q
@@ -946,8 +894,12 @@ impl Store for SqlStore {
     }
 
     async fn audit_append(&self, events: &[AuditEvent]) -> StoreResult<Vec<LedgerEntry>> {
-        if self.backend == Backend::Sqlite {
-            return self.audit_append_sqlite(events).await;
+        if let Some(ledger) = &self.ledger {
+            // Blocking SQLite calls, off the async workers.
+            let (ledger, events) = (ledger.clone(), events.to_vec());
+            return tokio::task::spawn_blocking(move || ledger.append(&events))
+                .await
+                .map_err(|e| StoreError::Other(e.to_string()))?;
         }
         let mut tx = self.pool.begin().await.map_err(other)?;
         if self.backend == Backend::Postgres {
@@ -980,6 +932,19 @@ impl Store for SqlStore {
         }
         tx.commit().await.map_err(other)?;
         Ok(entries)
+    }
+
+    fn audit_append_now(&self, event: &AuditEvent) -> Option<LedgerEntry> {
+        self.ledger.as_ref()?.try_append(event, None)
+    }
+
+    fn record_call_now(
+        &self,
+        fin: &AuditEvent,
+        tenant: &TenantId,
+        usage: &UsageRecord,
+    ) -> Option<LedgerEntry> {
+        self.ledger.as_ref()?.try_append(fin, Some((tenant, usage)))
     }
 
     async fn audit_head(&self) -> StoreResult<Option<(i64, [u8; 32])>> {

@@ -278,10 +278,7 @@ async fn ledger_suite(store: &SqlStore) {
     // Rewrites the chain from scratch, as a process that has never appended would.
     let restore = |entries: Vec<AuditEvent>| async move {
         exec("DELETE FROM audit_log".into()).await;
-        SqlStore::with_pool(store.pool().clone(), store.backend_kind())
-            .audit_append(&entries)
-            .await
-            .unwrap();
+        store.reopened().unwrap().audit_append(&entries).await.unwrap();
     };
 
     // Each tamper starts from a pristine copy of the chain.
