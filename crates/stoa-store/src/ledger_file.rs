@@ -20,9 +20,9 @@
 //! on the next attempt.
 //!
 //! The connection does not checkpoint the WAL when it commits (that could put a few
-//! milliseconds of copying on a request); [`LedgerFile::append`] runs a passive checkpoint
-//! every [`CHECKPOINT_EVERY`] commits instead, and sqlx's connections keep checkpointing as
-//! SQLite does by default.
+//! milliseconds of copying on a request): every [`CHECKPOINT_EVERY`] commits a passive
+//! checkpoint runs, in the batched path itself or, after an in-place commit, on a blocking
+//! thread. sqlx's connections keep checkpointing as SQLite does by default.
 
 use std::path::Path;
 use std::sync::{LazyLock, Mutex, PoisonError, TryLockError};
@@ -98,13 +98,8 @@ impl LedgerFile {
         let mut guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let w = guard.as_mut().ok_or_else(closed)?;
         let entries = w.append(events, None, BUSY_WAIT)?;
-        if w.commits_since_checkpoint >= CHECKPOINT_EVERY {
-            w.commits_since_checkpoint = 0;
-            // Passive: copies what no reader still needs, never waits; a failure only
-            // leaves the WAL longer until the next one.
-            if let Err(e) = w.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                tracing::warn!(error = %e, "ledger WAL checkpoint failed");
-            }
+        if w.checkpoint_due() {
+            w.checkpoint();
         }
         Ok(entries)
     }
@@ -112,19 +107,29 @@ impl LedgerFile {
     /// Commits one entry now — with a usage record in the same commit, for a finished call —
     /// in the caller's thread, if that costs no waiting: `None` when the connection is in use,
     /// the file is locked by another writer, or the write fails. Nothing is written then; the
-    /// caller queues instead (and the batched path reports a persistent failure).
+    /// caller queues instead (and the batched path reports a persistent failure). With the
+    /// entry: whether a checkpoint is due, for the caller to run off its thread
+    /// ([`LedgerFile::checkpoint`]).
     pub(crate) fn try_append(
         &self,
         event: &AuditEvent,
         usage: Option<CallUsage<'_>>,
-    ) -> Option<LedgerEntry> {
+    ) -> Option<(LedgerEntry, bool)> {
         let mut guard = match self.0.try_lock() {
             Ok(g) => g,
             Err(TryLockError::Poisoned(p)) => p.into_inner(),
             Err(TryLockError::WouldBlock) => return None,
         };
         let w = guard.as_mut()?;
-        w.append(std::slice::from_ref(event), usage, Duration::ZERO).ok()?.pop()
+        let entry = w.append(std::slice::from_ref(event), usage, Duration::ZERO).ok()?.pop()?;
+        Some((entry, w.checkpoint_due()))
+    }
+
+    /// A passive WAL checkpoint (blocking: waits for the connection).
+    pub(crate) fn checkpoint(&self) {
+        if let Some(w) = self.0.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+            w.checkpoint();
+        }
     }
 
     /// Closes the connection; later appends fail as unavailable.
@@ -138,6 +143,23 @@ fn closed() -> StoreError {
 }
 
 impl Writer {
+    /// True once every [`CHECKPOINT_EVERY`] commits (and then counts again).
+    fn checkpoint_due(&mut self) -> bool {
+        let due = self.commits_since_checkpoint >= CHECKPOINT_EVERY;
+        if due {
+            self.commits_since_checkpoint = 0;
+        }
+        due
+    }
+
+    /// Passive: copies what no reader still needs and never waits for readers; a failure only
+    /// leaves the WAL longer until the next one.
+    fn checkpoint(&self) {
+        if let Err(e) = self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "ledger WAL checkpoint failed");
+        }
+    }
+
     fn append(
         &mut self,
         events: &[AuditEvent],
@@ -412,6 +434,30 @@ mod tests {
         assert_eq!(s.record_call_now(&event(4), &t, &usage(5)).unwrap().seq, 2);
         assert_eq!(used().await, 12);
         assert_eq!(stoa_core::verify_chain(&s).await.unwrap(), Verdict::Intact { entries: 2 });
+        s.close().await;
+    }
+
+    #[tokio::test]
+    async fn in_place_commits_leave_the_checkpoint_to_another_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = store(&dir).await;
+        let l = ledger(&s);
+        let due: Vec<u64> = (1..=2 * u64::from(CHECKPOINT_EVERY))
+            .filter(|n| l.try_append(&event(*n), None).unwrap().1)
+            .collect();
+        let every = u64::from(CHECKPOINT_EVERY);
+        assert_eq!(due, vec![every, 2 * every], "due once every {every} commits");
+        // Nothing was checkpointed in place: the WAL holds every frame since the start.
+        let wal = || std::fs::metadata(dir.path().join("stoa.db-wal")).unwrap().len();
+        let before = wal();
+        l.checkpoint();
+        let other = Connection::open(dir.path().join("stoa.db")).unwrap();
+        let (log, done): (i64, i64) = other
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
+            .unwrap();
+        assert_eq!(log, done, "the checkpoint copied every frame back");
+        // (with SQLite's default autocheckpoint it would stay near 1 000 frames of 4 KiB)
+        assert!(before > 3 * 4120 * u64::from(CHECKPOINT_EVERY), "WAL of {before} bytes");
         s.close().await;
     }
 }

@@ -137,6 +137,22 @@ impl SqlStore {
         self.pool.close().await;
     }
 
+    /// SQLite: an in-place ledger commit (see `ledger_file`); a checkpoint it makes due runs
+    /// on a blocking thread, not the caller's.
+    fn in_place(
+        &self,
+        event: &AuditEvent,
+        usage: Option<(&TenantId, &UsageRecord)>,
+    ) -> Option<LedgerEntry> {
+        let ledger = self.ledger.as_ref()?;
+        let (entry, checkpoint) = ledger.try_append(event, usage)?;
+        if checkpoint && let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let ledger = ledger.clone();
+            rt.spawn_blocking(move || ledger.checkpoint());
+        }
+        Some(entry)
+    }
+
     /// Runs one statement in a transaction scoped to `tenant`; the rows it affected.
     async fn scoped_exec(
         &self,
@@ -935,7 +951,7 @@ impl Store for SqlStore {
     }
 
     fn audit_append_now(&self, event: &AuditEvent) -> Option<LedgerEntry> {
-        self.ledger.as_ref()?.try_append(event, None)
+        self.in_place(event, None)
     }
 
     fn record_call_now(
@@ -944,7 +960,7 @@ impl Store for SqlStore {
         tenant: &TenantId,
         usage: &UsageRecord,
     ) -> Option<LedgerEntry> {
-        self.ledger.as_ref()?.try_append(fin, Some((tenant, usage)))
+        self.in_place(fin, Some((tenant, usage)))
     }
 
     async fn audit_head(&self) -> StoreResult<Option<(i64, [u8; 32])>> {
