@@ -19,10 +19,12 @@
 //! `seq`, nothing is written, the head is forgotten and read again, under `BEGIN IMMEDIATE`,
 //! on the next attempt.
 //!
-//! The connection does not checkpoint the WAL when it commits (that could put a few
-//! milliseconds of copying on a request): every [`CHECKPOINT_EVERY`] commits a passive
-//! checkpoint runs, in the batched path itself or, after an in-place commit, on a blocking
-//! thread. sqlx's connections keep checkpointing as SQLite does by default.
+//! The connection does not checkpoint the WAL when it commits: a checkpoint copies pages back
+//! and syncs the database file (milliseconds), and it would hold the connection, and every
+//! pending entry waiting for it, meanwhile. Every [`CHECKPOINT_EVERY`] commits the append
+//! reports a checkpoint due, and the store runs a passive one on another connection (WAL
+//! checkpoints do not block writers). sqlx's connections keep checkpointing as SQLite does by
+//! default.
 
 use std::path::Path;
 use std::sync::{LazyLock, Mutex, PoisonError, TryLockError};
@@ -39,7 +41,7 @@ use crate::{AUDIT_COLS, AUDIT_NCOLS, LedgerHead, USAGE_COLS, USAGE_NCOLS, to_i64
 
 /// How long the batched path waits for another connection's write lock.
 const BUSY_WAIT: Duration = Duration::from_secs(5);
-/// Commits between two passive WAL checkpoints run by the batched path.
+/// Commits between two passive WAL checkpoints.
 pub(crate) const CHECKPOINT_EVERY: u32 = 1000;
 
 /// The ledger connection. `None` after [`LedgerFile::close`].
@@ -93,23 +95,23 @@ impl LedgerFile {
         Ok(Self(Mutex::new(Some(Writer { conn, head: None, commits_since_checkpoint: 0 }))))
     }
 
-    /// The batched writer's append: waits for the connection and the file's write lock.
-    pub(crate) fn append(&self, events: &[AuditEvent]) -> Result<Vec<LedgerEntry>, StoreError> {
+    /// The batched writer's append: waits for the connection and the file's write lock. With
+    /// the entries: whether a checkpoint is due (see the module docs).
+    pub(crate) fn append(
+        &self,
+        events: &[AuditEvent],
+    ) -> Result<(Vec<LedgerEntry>, bool), StoreError> {
         let mut guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let w = guard.as_mut().ok_or_else(closed)?;
         let entries = w.append(events, None, BUSY_WAIT)?;
-        if w.checkpoint_due() {
-            w.checkpoint();
-        }
-        Ok(entries)
+        Ok((entries, w.checkpoint_due()))
     }
 
     /// Commits one entry now — with a usage record in the same commit, for a finished call —
     /// in the caller's thread, if that costs no waiting: `None` when the connection is in use,
     /// the file is locked by another writer, or the write fails. Nothing is written then; the
     /// caller queues instead (and the batched path reports a persistent failure). With the
-    /// entry: whether a checkpoint is due, for the caller to run off its thread
-    /// ([`LedgerFile::checkpoint`]).
+    /// entry: whether a checkpoint is due.
     pub(crate) fn try_append(
         &self,
         event: &AuditEvent,
@@ -123,13 +125,6 @@ impl LedgerFile {
         let w = guard.as_mut()?;
         let entry = w.append(std::slice::from_ref(event), usage, Duration::ZERO).ok()?.pop()?;
         Some((entry, w.checkpoint_due()))
-    }
-
-    /// A passive WAL checkpoint (blocking: waits for the connection).
-    pub(crate) fn checkpoint(&self) {
-        if let Some(w) = self.0.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
-            w.checkpoint();
-        }
     }
 
     /// Closes the connection; later appends fail as unavailable.
@@ -150,14 +145,6 @@ impl Writer {
             self.commits_since_checkpoint = 0;
         }
         due
-    }
-
-    /// Passive: copies what no reader still needs and never waits for readers; a failure only
-    /// leaves the WAL longer until the next one.
-    fn checkpoint(&self) {
-        if let Err(e) = self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-            tracing::warn!(error = %e, "ledger WAL checkpoint failed");
-        }
     }
 
     fn append(
@@ -438,19 +425,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn in_place_commits_leave_the_checkpoint_to_another_thread() {
+    async fn ledger_commits_leave_the_checkpoint_to_another_connection() {
         let dir = tempfile::tempdir().unwrap();
         let s = store(&dir).await;
         let l = ledger(&s);
         let due: Vec<u64> = (1..=2 * u64::from(CHECKPOINT_EVERY))
-            .filter(|n| l.try_append(&event(*n), None).unwrap().1)
+            .filter(|n| match n % 2 {
+                0 => l.try_append(&event(*n), None).unwrap().1,
+                _ => l.append(&[event(*n)]).unwrap().1,
+            })
             .collect();
         let every = u64::from(CHECKPOINT_EVERY);
         assert_eq!(due, vec![every, 2 * every], "due once every {every} commits");
-        // Nothing was checkpointed in place: the WAL holds every frame since the start.
-        let wal = || std::fs::metadata(dir.path().join("stoa.db-wal")).unwrap().len();
-        let before = wal();
-        l.checkpoint();
+        // Nothing was checkpointed by the ledger: the WAL holds every frame since the start.
+        let before = std::fs::metadata(dir.path().join("stoa.db-wal")).unwrap().len();
+        s.checkpoint().await;
         let other = Connection::open(dir.path().join("stoa.db")).unwrap();
         let (log, done): (i64, i64) = other
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))

@@ -137,20 +137,27 @@ impl SqlStore {
         self.pool.close().await;
     }
 
-    /// SQLite: an in-place ledger commit (see `ledger_file`); a checkpoint it makes due runs
-    /// on a blocking thread, not the caller's.
+    /// SQLite: an in-place ledger commit (see `ledger_file`).
     fn in_place(
         &self,
         event: &AuditEvent,
         usage: Option<(&TenantId, &UsageRecord)>,
     ) -> Option<LedgerEntry> {
-        let ledger = self.ledger.as_ref()?;
-        let (entry, checkpoint) = ledger.try_append(event, usage)?;
+        let (entry, checkpoint) = self.ledger.as_ref()?.try_append(event, usage)?;
         if checkpoint && let Ok(rt) = tokio::runtime::Handle::try_current() {
-            let ledger = ledger.clone();
-            rt.spawn_blocking(move || ledger.checkpoint());
+            let store = self.clone();
+            rt.spawn(async move { store.checkpoint().await });
         }
         Some(entry)
+    }
+
+    /// SQLite: a passive WAL checkpoint on one of the pool's connections (the ledger's own
+    /// connection leaves checkpoints to them; see `ledger_file`). It copies what no reader
+    /// still needs and never waits; a failure only leaves the WAL longer until the next one.
+    pub(crate) async fn checkpoint(&self) {
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
     }
 
     /// Runs one statement in a transaction scoped to `tenant`; the rows it affected.
@@ -913,9 +920,14 @@ impl Store for SqlStore {
         if let Some(ledger) = &self.ledger {
             // Blocking SQLite calls, off the async workers.
             let (ledger, events) = (ledger.clone(), events.to_vec());
-            return tokio::task::spawn_blocking(move || ledger.append(&events))
+            let (entries, checkpoint) = tokio::task::spawn_blocking(move || ledger.append(&events))
                 .await
-                .map_err(|e| StoreError::Other(e.to_string()))?;
+                .map_err(|e| StoreError::Other(e.to_string()))??;
+            if checkpoint {
+                let store = self.clone();
+                tokio::spawn(async move { store.checkpoint().await });
+            }
+            return Ok(entries);
         }
         let mut tx = self.pool.begin().await.map_err(other)?;
         if self.backend == Backend::Postgres {
