@@ -41,8 +41,11 @@ use crate::{AUDIT_COLS, AUDIT_NCOLS, LedgerHead, USAGE_COLS, USAGE_NCOLS, to_i64
 
 /// How long the batched path waits for another connection's write lock.
 const BUSY_WAIT: Duration = Duration::from_secs(5);
-/// Commits between two passive WAL checkpoints.
-pub(crate) const CHECKPOINT_EVERY: u32 = 1000;
+/// Commits between two passive WAL checkpoints: about SQLite's default of 1 000 WAL frames (a
+/// commit writes ~5 pages: the rows and their indexes). Measured at one connection (P1): 1 000
+/// commits gave a p99 of 2.6–3.3 ms, 8 000 of 9.8 ms, 200 of 1.5 ms — each checkpoint's copy and
+/// sync stalls the commits beside it, so many small ones beat few large ones.
+pub(crate) const CHECKPOINT_EVERY: u32 = 200;
 
 /// The ledger connection. `None` after [`LedgerFile::close`].
 pub(crate) struct LedgerFile(Mutex<Option<Writer>>);
