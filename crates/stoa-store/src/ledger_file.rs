@@ -22,9 +22,8 @@
 //! The connection does not checkpoint the WAL when it commits: a checkpoint copies pages back
 //! and syncs the database file (milliseconds), and it would hold the connection, and every
 //! pending entry waiting for it, meanwhile. Every [`CHECKPOINT_EVERY`] commits the append
-//! reports a checkpoint due, and the store runs a passive one on another connection (WAL
-//! checkpoints do not block writers). sqlx's connections keep checkpointing as SQLite does by
-//! default.
+//! reports a checkpoint due, and the store runs one on another connection (see
+//! `SqlStore::checkpoint`). sqlx's connections keep checkpointing as SQLite does by default.
 
 use std::path::Path;
 use std::sync::{LazyLock, Mutex, PoisonError, TryLockError};
@@ -94,6 +93,8 @@ impl LedgerFile {
         .map_err(store_error)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(store_error)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(store_error)?;
+        // A WAL that grew under load is cut back to 64 MiB when it next starts over.
+        conn.pragma_update(None, "journal_size_limit", 64 << 20).map_err(store_error)?;
         conn.pragma_update(None, "wal_autocheckpoint", 0).map_err(store_error)?;
         Ok(Self(Mutex::new(Some(Writer { conn, head: None, commits_since_checkpoint: 0 }))))
     }
