@@ -4,7 +4,9 @@
 //! queries (`$n` placeholders work on both); the schemas differ only where the databases do
 //! (BLOB/BYTEA, row-level security). Every tenant-owned query filters by the tenant argument;
 //! on PostgreSQL it also runs in a transaction with `stoa.tenant_id` set, which the RLS policies
-//! check. Both backends run the same test suite (`tests/store.rs`).
+//! check. Both backends run the same test suite (`tests/store.rs`). On SQLite the ledger (and
+//! a finished call's usage record) is written through a connection of its own, in place when
+//! it is free (`ledger_file`).
 
 mod ledger_file;
 mod migrations;
