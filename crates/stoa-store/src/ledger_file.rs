@@ -10,7 +10,8 @@
 //!   free and no other connection holds the file's write lock — a few microseconds, no
 //!   hand-off. It never waits: when anything is in the way it declines and the caller queues
 //!   the entry for the batched writer instead. At one request at a time the pending entry
-//!   is always written this way; under load the writer's group commits take over.
+//!   is written this way (except while a checkpoint holds writers off); under load the
+//!   writer's group commits take over (`stoa_core::audit::Ledger` decides).
 //! - [`LedgerFile::append`] is the batched writer's path: it waits for the connection and for
 //!   up to 5 s for another process's write lock.
 //!
@@ -30,20 +31,20 @@ use std::sync::{LazyLock, Mutex, PoisonError, TryLockError};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior, params};
+use stoa_core::TenantId;
 use stoa_core::audit::{self, AuditEvent, LedgerEntry};
 use stoa_core::error::StoreError;
-
-use stoa_core::TenantId;
 use stoa_core::usage::UsageRecord;
 
 use crate::{AUDIT_COLS, AUDIT_NCOLS, LedgerHead, USAGE_COLS, USAGE_NCOLS, to_i64};
 
 /// How long the batched path waits for another connection's write lock.
 const BUSY_WAIT: Duration = Duration::from_secs(5);
-/// Commits between two passive WAL checkpoints: about SQLite's default of 1 000 WAL frames (a
-/// commit writes ~5 pages: the rows and their indexes). Measured at one connection (P1): 1 000
-/// commits gave a p99 of 2.6–3.3 ms, 8 000 of 9.8 ms, 200 of 1.5 ms — each checkpoint's copy and
-/// sync stalls the commits beside it, so many small ones beat few large ones.
+/// Commits between two WAL checkpoints (`SqlStore::checkpoint`): about SQLite's default of
+/// 1 000 WAL frames (a commit writes ~5 pages: the rows and their indexes). Each checkpoint's
+/// copy and sync stalls the commits beside it, so many small ones beat few large ones: with
+/// passive checkpoints, P1's p99 was 9.8 ms at 8 000 commits, 2.6–3.3 ms at 1 000, 1.5 ms at 200
+/// (BENCHMARKS.md).
 pub(crate) const CHECKPOINT_EVERY: u32 = 200;
 
 /// The ledger connection. `None` after [`LedgerFile::close`].
